@@ -1,0 +1,1 @@
+"""zoomcal: manage Zoom's Office 365 calendar integration (application permissions) from Slack."""

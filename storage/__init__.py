@@ -1,0 +1,1 @@
+"""Persistence: models, the repository (all SQL), the engine and migrations."""

@@ -1,0 +1,49 @@
+"""Engine and transactions. SQLite gets the pragmas a multi-connection server needs."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from sqlalchemy import event, text
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+
+from storage.repository import Repository
+
+
+def make_engine(url: str, **kwargs) -> AsyncEngine:
+    engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
+    if engine.dialect.name == "sqlite":
+        event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    # secure_delete overwrites deleted credential bytes instead of leaving them in free pages.
+    for pragma in ("foreign_keys=ON", "busy_timeout=10000", "journal_mode=WAL", "secure_delete=ON"):
+        cursor.execute(f"PRAGMA {pragma}")
+    cursor.close()
+
+
+class Database:
+    def __init__(self, url: str, **engine_kwargs):
+        self.engine = make_engine(url, **engine_kwargs)
+        self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[Repository]:
+        """One unit of work: commits on success, rolls back on any error."""
+        async with self._sessions() as session, session.begin():
+            yield Repository(session)
+
+    async def ping(self) -> bool:
+        try:
+            async with self.engine.connect() as conn:
+                await conn.execute(text("SELECT 1"))
+            return True
+        except Exception:  # readiness: any failure means "not ready"
+            return False
+
+    async def close(self) -> None:
+        await self.engine.dispose()

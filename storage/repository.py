@@ -1,0 +1,177 @@
+"""All SQL lives here. A Repository works inside one transaction opened by Database."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import Enum
+from typing import Any, NamedTuple
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import AuditEvent, ConsentRequest, Credential, Integration, utcnow
+
+
+class ScopeKey(NamedTuple):
+    zoom_account_id: str
+    kind: str  # "account" | "group"
+    group_id: str  # "" for the account
+
+
+class ConsumeFailure(Enum):
+    UNKNOWN = "unknown"
+    EXPIRED = "expired"
+    USED = "used"
+
+
+@dataclass(frozen=True)
+class Consumed:
+    request: ConsentRequest | None
+    failure: ConsumeFailure | None = None
+
+
+class Repository:
+    def __init__(self, session: AsyncSession):
+        self.session = session
+
+    def _insert(self, table):
+        dialect = self.session.bind.dialect.name
+        return (postgresql if dialect == "postgresql" else sqlite).insert(table)
+
+    # integrations -------------------------------------------------------
+
+    async def integration(self, key: ScopeKey, *, for_update: bool = False) -> Integration | None:
+        query = select(Integration).where(
+            Integration.zoom_account_id == key.zoom_account_id,
+            Integration.scope_kind == key.kind,
+            Integration.group_id == key.group_id,
+        )
+        if for_update:
+            query = query.with_for_update()
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def integrations(self, zoom_account_id: str) -> list[Integration]:
+        query = select(Integration).where(Integration.zoom_account_id == zoom_account_id)
+        return list((await self.session.execute(query)).scalars())
+
+    async def save_status(
+        self,
+        key: ScopeKey,
+        *,
+        name: str,
+        status: str,
+        user: str,
+        settings: dict[str, Any] | None = None,
+        detail: str | None = None,
+        now: datetime | None = None,
+    ) -> Integration:
+        """Create or update a scope's row in one statement (safe under concurrent writers)."""
+        now = now or utcnow()
+        values: dict[str, Any] = {
+            "scope_name": name,
+            "status": status,
+            "detail": detail,
+            "updated_by": user,
+            "updated_at": now,
+        }
+        if settings is not None:
+            values["settings"] = settings
+        if status == "active":
+            values |= {"enabled_by": user, "enabled_at": now}
+        statement = self._insert(Integration).values(
+            zoom_account_id=key.zoom_account_id,
+            scope_kind=key.kind,
+            group_id=key.group_id,
+            version=1,
+            **({"settings": {}} | values),
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["zoom_account_id", "scope_kind", "group_id"],
+            set_=values | {"version": Integration.version + 1},
+        )
+        await self.session.execute(statement)
+        row = await self.integration(key)
+        await self.session.refresh(row)
+        return row
+
+    # credentials --------------------------------------------------------
+
+    async def save_credentials(self, integration_id: int, ciphertext: bytes) -> None:
+        statement = self._insert(Credential).values(
+            integration_id=integration_id, ciphertext=ciphertext, created_at=utcnow()
+        )
+        statement = statement.on_conflict_do_update(
+            index_elements=["integration_id"],
+            set_={"ciphertext": ciphertext, "created_at": utcnow()},
+        )
+        await self.session.execute(statement)
+
+    async def credentials(self, integration_id: int) -> Credential | None:
+        query = select(Credential).where(Credential.integration_id == integration_id)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def delete_credentials(self, integration_id: int) -> int:
+        result = await self.session.execute(
+            delete(Credential).where(Credential.integration_id == integration_id)
+        )
+        return result.rowcount or 0
+
+    # consent requests ---------------------------------------------------
+
+    async def add_consent_request(self, request: ConsentRequest) -> ConsentRequest:
+        self.session.add(request)
+        await self.session.flush()
+        return request
+
+    async def consume_consent_request(self, state_hash: str, now: datetime | None = None) -> Consumed:
+        """Mark a state used. The conditional UPDATE lets exactly one concurrent caller win."""
+        now = now or utcnow()
+        result = await self.session.execute(
+            update(ConsentRequest)
+            .where(
+                ConsentRequest.state_hash == state_hash,
+                ConsentRequest.used_at.is_(None),
+                ConsentRequest.expires_at > now,
+            )
+            .values(used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        row = (
+            await self.session.execute(select(ConsentRequest).where(ConsentRequest.state_hash == state_hash))
+        ).scalar_one_or_none()
+        if result.rowcount == 1:
+            return Consumed(row)
+        if row is None:
+            return Consumed(None, ConsumeFailure.UNKNOWN)
+        if row.used_at is not None:
+            return Consumed(None, ConsumeFailure.USED)
+        return Consumed(None, ConsumeFailure.EXPIRED)
+
+    async def pending_consent(self, key: ScopeKey, now: datetime | None = None) -> ConsentRequest | None:
+        """The newest unused, unexpired consent request of a scope."""
+        query = (
+            select(ConsentRequest)
+            .where(
+                ConsentRequest.zoom_account_id == key.zoom_account_id,
+                ConsentRequest.scope_kind == key.kind,
+                ConsentRequest.group_id == key.group_id,
+                ConsentRequest.used_at.is_(None),
+                ConsentRequest.expires_at > (now or utcnow()),
+            )
+            .order_by(ConsentRequest.created_at.desc(), ConsentRequest.id.desc())
+            .limit(1)
+        )
+        return (await self.session.execute(query)).scalar_one_or_none()
+
+    # audit --------------------------------------------------------------
+
+    async def add_audit(self, event: AuditEvent) -> AuditEvent:
+        self.session.add(event)
+        await self.session.flush()
+        return event
+
+    async def audit_events(self, limit: int) -> list[AuditEvent]:
+        query = select(AuditEvent).order_by(AuditEvent.created_at.desc(), AuditEvent.id.desc()).limit(limit)
+        return list((await self.session.execute(query)).scalars())
