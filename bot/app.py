@@ -1,0 +1,142 @@
+"""Assembly: settings → clients, storage, service, the Bolt app and the aiohttp server."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.signature import SignatureVerifier
+from slack_sdk.web.async_client import AsyncWebClient
+
+import handlers
+from bot import pages
+from bot.clients.http import client_session, ssl_context
+from bot.clients.microsoft import MicrosoftClient
+from bot.clients.zoom import ZoomClient
+from bot.config import Settings
+from bot.crypto import Vault
+from bot.services.access import AccessPolicy
+from bot.services.directory import GroupDirectory
+from bot.services.integrations import IntegrationService
+from handlers.notifier import SlackNotifier
+from storage import migrate
+from storage.db import Database
+
+log = logging.getLogger(__name__)
+MAX_BODY = 1024 * 1024  # Slack requests over 1 MiB get 413
+
+
+@dataclass
+class Runtime:
+    """What one process holds. No flow state lives here: that is in the database."""
+
+    settings: Settings
+    db: Database
+    http: aiohttp.ClientSession
+    bolt: AsyncApp
+    service: IntegrationService
+    verifier: SignatureVerifier
+
+    async def close(self) -> None:
+        await self.http.close()
+        await self.db.close()
+
+
+async def build_runtime(settings: Settings, *, migrate_db: bool = True) -> Runtime:
+    db = Database(settings.database_url)
+    if migrate_db:
+        await migrate.upgrade(db.engine)
+    tls = ssl_context(settings.ca_bundle)
+    http = client_session(settings.ca_bundle)
+    slack = AsyncWebClient(
+        token=settings.slack_bot_token, base_url=settings.slack_api_url + "/", session=http, ssl=tls
+    )
+    zoom = ZoomClient(
+        http,
+        account_id=settings.zoom_account_id,
+        client_id=settings.zoom_client_id,
+        client_secret=settings.zoom_client_secret,
+        api_url=settings.zoom_api_url,
+        oauth_url=settings.zoom_oauth_url,
+    )
+    microsoft = MicrosoftClient(
+        http,
+        tls,
+        client_id=settings.ms_client_id,
+        client_secret=settings.ms_client_secret,
+        consent_tenant=settings.ms_tenant,
+        authority_host=settings.ms_authority_host,
+        graph_url=settings.ms_graph_url,
+        redirect_uri=settings.redirect_uri,
+        discover_instances=settings.authority_is_microsoft,
+    )
+    service = IntegrationService(
+        db=db,
+        vault=Vault(settings.encryption_keys),
+        access=AccessPolicy(slack, zoom, settings.admins),
+        directory=GroupDirectory(zoom),
+        microsoft=microsoft,
+        notifier=SlackNotifier(slack, settings.audit_channel),
+        zoom_account_id=settings.zoom_account_id,
+        consent_ttl=settings.consent_ttl,
+    )
+    bolt = AsyncApp(signing_secret=settings.slack_signing_secret, client=slack, logger=logging.getLogger("slack_bolt"))
+    handlers.register(bolt, service)
+    return Runtime(settings, db, http, bolt, service, SignatureVerifier(settings.slack_signing_secret))
+
+
+RUNTIME = web.AppKey("runtime", Runtime)
+
+
+def create_web_app(settings: Settings, *, migrate_db: bool = True) -> web.Application:
+    app = web.Application(client_max_size=MAX_BODY)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        runtime = await build_runtime(settings, migrate_db=migrate_db)
+        app[RUNTIME] = runtime
+        yield
+        await runtime.close()
+
+    app.cleanup_ctx.append(lifecycle)
+    app.router.add_post("/slack/events", slack_events)
+    app.router.add_get("/microsoft/callback", microsoft_callback)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    return app
+
+
+async def slack_events(request: web.Request) -> web.StreamResponse:
+    runtime = request.app[RUNTIME]
+    body = await request.read()  # raises 413 past client_max_size
+    # Check the signature before parsing, so an unsigned request is a 401 whatever it holds.
+    if not runtime.verifier.is_valid_request(body, dict(request.headers)):
+        return web.json_response({"error": "invalid request"}, status=401)
+    try:
+        bolt_request = await to_bolt_request(request)
+    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+        return web.json_response({"error": "malformed request"}, status=400)
+    response = await runtime.bolt.async_dispatch(bolt_request)
+    return await to_aiohttp_response(response)
+
+
+async def microsoft_callback(request: web.Request) -> web.StreamResponse:
+    runtime = request.app[RUNTIME]
+    params = {key: request.query.getone(key) for key in request.query.keys()}
+    page = await runtime.service.complete_consent(params)
+    return web.Response(
+        status=page.status, text=pages.render(page), content_type="text/html", headers=pages.HEADERS
+    )
+
+
+async def healthz(_request: web.Request) -> web.Response:
+    return web.Response(text="ok")
+
+
+async def readyz(request: web.Request) -> web.Response:
+    ready = await request.app[RUNTIME].db.ping()
+    return web.Response(text="ready" if ready else "database unavailable", status=200 if ready else 503)

@@ -1,0 +1,93 @@
+"""`zoomcal serve | db upgrade | keys generate`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import os
+import sys
+
+from bot.config import Purpose, Settings, SettingsError, load_settings
+from bot.crypto import generate_key
+
+EXIT_CONFIG = 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="zoomcal", description=__doc__)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the HTTP server")
+    serve.add_argument("--host", help="address to listen on (ZOOMCAL_HOST, default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (ZOOMCAL_PORT, default 3000)")
+    serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations at start")
+
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply the schema migrations")
+
+    keys = commands.add_parser("keys", help="encryption keys")
+    keys_commands = keys.add_subparsers(dest="keys_command", required=True)
+    keys_commands.add_parser("generate", help="print a new encryption key")
+    return parser
+
+
+def _settings(purpose: Purpose) -> Settings:
+    try:
+        return load_settings(os.environ, purpose)
+    except SettingsError as exc:
+        for problem in exc.problems:
+            print(f"zoomcal: {problem}", file=sys.stderr)
+        raise SystemExit(EXIT_CONFIG) from None
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "keys":
+        print(generate_key())
+        return 0
+    if args.command == "db":
+        settings = _settings(Purpose.DATABASE)
+        _configure_logging(settings)
+        return asyncio.run(_upgrade(settings))
+    settings = _settings(Purpose.SERVE)
+    _configure_logging(settings)
+    return _serve(settings, host=args.host or settings.host, port=args.port if args.port is not None else settings.port,
+                  migrate_db=not args.no_migrate)
+
+
+def _configure_logging(settings: Settings) -> None:
+    from bot import logs
+
+    logs.configure(settings.secrets)
+
+
+async def _upgrade(settings: Settings) -> int:
+    from storage import migrate
+    from storage.db import Database
+
+    db = Database(settings.database_url)
+    try:
+        await migrate.upgrade(db.engine)
+        print(f"database at revision {await migrate.current(db.engine)}")
+    finally:
+        await db.close()
+    return 0
+
+
+def _serve(settings: Settings, *, host: str, port: int, migrate_db: bool) -> int:
+    from aiohttp import web
+
+    from bot.app import create_web_app
+    from bot.logs import AccessLogger
+
+    app = create_web_app(settings, migrate_db=migrate_db)
+    logging.getLogger(__name__).info("zoomcal listening on http://%s:%s", host, port)
+    # aiohttp stops on SIGTERM/SIGINT after finishing in-flight requests (shutdown_timeout).
+    web.run_app(app, host=host, port=port, access_log_class=AccessLogger, print=None, shutdown_timeout=30)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Outside HTTP: Zoom, Microsoft identity and Graph, Slack user lookups."""

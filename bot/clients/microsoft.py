@@ -1,0 +1,174 @@
+"""Microsoft identity platform (admin consent, app-only tokens through MSAL) and Graph."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import json
+import re
+import ssl
+from dataclasses import dataclass, field
+from urllib.parse import quote
+
+import aiohttp
+import msal
+import requests
+from requests.adapters import HTTPAdapter
+
+from bot.clients.errors import UpstreamError
+from bot.clients.http import RetryPolicy, send
+
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+IDENTITY = "Microsoft"
+GRAPH = "Microsoft Graph"
+# Tenant ids are GUIDs; a verified domain is also accepted. Nothing else reaches a URL.
+_TENANT = re.compile(r"^(?:[0-9a-fA-F-]{36}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63})$")
+
+
+def valid_tenant(value: str) -> bool:
+    return bool(_TENANT.match(value or ""))
+
+
+@dataclass(frozen=True)
+class AppToken:
+    access_token: str = field(repr=False)
+    tenant_id: str
+    roles: tuple[str, ...]
+    cache: str = field(repr=False)  # serialized MSAL token cache
+
+
+@dataclass(frozen=True)
+class Organization:
+    id: str
+    display_name: str
+    domains: tuple[str, ...]
+
+
+class _TrustAdapter(HTTPAdapter):
+    """requests adapter that verifies with our SSL context (public CAs + ZOOMCAL_CA_BUNDLE)."""
+
+    def __init__(self, context: ssl.SSLContext, **kwargs):
+        self._context = context
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["ssl_context"] = self._context
+        return super().init_poolmanager(*args, **kwargs)
+
+
+class MicrosoftClient:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        tls: ssl.SSLContext,
+        *,
+        client_id: str,
+        client_secret: str,
+        consent_tenant: str,
+        authority_host: str,
+        graph_url: str,
+        redirect_uri: str,
+        discover_instances: bool,
+        policy: RetryPolicy = RetryPolicy(),
+        timeout: float = 10.0,
+    ):
+        self._session = session
+        self._client_id = client_id
+        self._client_secret = client_secret
+        self._consent_tenant = consent_tenant
+        self._authority_host = authority_host.rstrip("/")
+        self._graph_url = graph_url.rstrip("/")
+        self._redirect_uri = redirect_uri
+        self._discover = discover_instances
+        self._policy = policy
+        self._timeout = timeout
+        self._http = requests.Session()
+        self._http.mount("https://", _TrustAdapter(tls))
+
+    def consent_url(self, state: str) -> str:
+        query = "&".join(
+            f"{name}={quote(value, safe=':/')}"
+            for name, value in (
+                ("client_id", self._client_id),
+                ("scope", GRAPH_SCOPE),
+                ("redirect_uri", self._redirect_uri),
+                ("state", state),
+            )
+        )
+        return f"{self._authority_host}/{self._consent_tenant}/v2.0/adminconsent?{query}"
+
+    async def app_token(self, tenant: str) -> AppToken:
+        """An app-only Graph token for ``tenant`` (client credentials). MSAL blocks: run it in a thread."""
+        if not valid_tenant(tenant):
+            raise UpstreamError(IDENTITY, "sent a tenant id that is not valid")
+        return await asyncio.to_thread(self._app_token_blocking, tenant)
+
+    def _app_token_blocking(self, tenant: str) -> AppToken:
+        cache = msal.SerializableTokenCache()
+        try:
+            app = msal.ConfidentialClientApplication(
+                self._client_id,
+                client_credential=self._client_secret,
+                authority=f"{self._authority_host}/{tenant}",
+                token_cache=cache,
+                http_client=self._http,
+                timeout=self._timeout,
+                # Off for non-Microsoft hosts: no request may go to a host we were not given.
+                instance_discovery=None if self._discover else False,
+            )
+            result = app.acquire_token_for_client([GRAPH_SCOPE])
+        except (requests.RequestException, ValueError) as exc:
+            # MSAL raises ValueError for an authority it cannot use (unknown tenant, bad metadata).
+            raise UpstreamError(IDENTITY, f"could not issue a token ({_safe(exc)}); try again later") from None
+        if "access_token" not in result:
+            code = str(result.get("error") or "error")
+            description = str(result.get("error_description") or "").split("\r\n")[0][:300]
+            raise UpstreamError(IDENTITY, f"refused a token: {code}: {description}", code=code)
+        claims = _claims(result["access_token"])
+        roles = tuple(str(r) for r in claims.get("roles") or ())
+        return AppToken(
+            access_token=result["access_token"],
+            tenant_id=str(claims.get("tid") or ""),
+            roles=roles,
+            cache=cache.serialize(),
+        )
+
+    async def organization(self, token: AppToken) -> Organization:
+        response = await send(
+            self._session,
+            "GET",
+            f"{self._graph_url}/organization",
+            service=GRAPH,
+            policy=self._policy,
+            headers={"Authorization": f"Bearer {token.access_token}"},
+        )
+        body = response.body if isinstance(response.body, dict) else {}
+        if response.status != 200:
+            error = body.get("error") if isinstance(body.get("error"), dict) else {}
+            code = error.get("code") or f"HTTP {response.status}"
+            raise UpstreamError(
+                GRAPH, f"refused to read the organization: {code}: {error.get('message', '')}".rstrip(": "),
+                status=response.status, code=code,
+            )
+        orgs = body.get("value") or []
+        if not orgs:
+            raise UpstreamError(GRAPH, "returned no organization for the tenant")
+        org = orgs[0]
+        domains = tuple(
+            str(d.get("name")) for d in sorted(org.get("verifiedDomains") or [], key=lambda d: not d.get("isDefault"))
+        )
+        return Organization(str(org.get("id") or token.tenant_id), str(org.get("displayName") or ""), domains)
+
+
+def _claims(jwt: str) -> dict:
+    """The token's payload. It came straight from the authority over TLS, so no signature check."""
+    try:
+        payload = jwt.split(".")[1]
+        return json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    except (IndexError, ValueError):
+        return {}
+
+
+def _safe(exc: Exception) -> str:
+    # Exception texts from requests can carry URLs with query strings; keep only the type.
+    return type(exc).__name__

@@ -1,0 +1,131 @@
+"""Zoom REST API over Server-to-Server OAuth: the account's groups and users' roles."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from urllib.parse import quote
+
+import aiohttp
+
+from bot.clients.errors import UpstreamError
+from bot.clients.http import RetryPolicy, send
+
+SERVICE = "Zoom"
+ADMIN_ROLES = frozenset({"owner", "admin"})
+
+
+@dataclass(frozen=True)
+class ZoomGroup:
+    id: str
+    name: str
+    total_members: int = 0
+
+
+class ZoomClient:
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        account_id: str,
+        client_id: str,
+        client_secret: str,
+        api_url: str,
+        oauth_url: str,
+        policy: RetryPolicy = RetryPolicy(),
+    ):
+        self._session = session
+        self._account_id = account_id
+        self._auth = aiohttp.BasicAuth(client_id, client_secret)
+        self._api_url = api_url.rstrip("/")
+        self._oauth_url = oauth_url.rstrip("/")
+        self._policy = policy
+        # A cache of an access token, not application state: any replica can mint its own.
+        self._token: str | None = None
+        self._token_expires = 0.0
+        self._token_lock = asyncio.Lock()
+
+    async def _access_token(self, *, refresh: bool = False) -> str:
+        async with self._token_lock:
+            if refresh or not self._token or time.monotonic() >= self._token_expires:
+                response = await send(
+                    self._session,
+                    "POST",
+                    self._oauth_url,
+                    service=SERVICE,
+                    policy=self._policy,
+                    params={"grant_type": "account_credentials", "account_id": self._account_id},
+                    auth=self._auth,
+                )
+                body = response.body if isinstance(response.body, dict) else {}
+                if response.status != 200 or not body.get("access_token"):
+                    reason = body.get("reason") or body.get("error") or f"HTTP {response.status}"
+                    raise UpstreamError(
+                        SERVICE,
+                        f"refused our Server-to-Server OAuth credentials ({reason}); "
+                        "check ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and ZOOM_CLIENT_SECRET",
+                        status=response.status,
+                    )
+                self._token = body["access_token"]
+                # Renew a minute early so a token never expires mid-request.
+                self._token_expires = time.monotonic() + max(0, int(body.get("expires_in", 3600)) - 60)
+            return self._token
+
+    async def _get(self, path: str, params: dict | None = None):
+        refreshed = False
+        while True:
+            token = await self._access_token(refresh=refreshed)
+            response = await send(
+                self._session,
+                "GET",
+                f"{self._api_url}{path}",
+                service=SERVICE,
+                policy=self._policy,
+                params=params,
+                headers={"Authorization": f"Bearer {token}"},
+            )
+            if response.status == 401 and not refreshed:
+                refreshed = True  # the token expired or was revoked: fetch a new one once
+                continue
+            return response
+
+    async def groups(self) -> list[ZoomGroup]:
+        """Every group of the account, following next_page_token to the end."""
+        groups: list[ZoomGroup] = []
+        token = ""
+        while True:
+            params = {"page_size": "300"}
+            if token:
+                params["next_page_token"] = token
+            response = await self._get("/groups", params)
+            body = self._json(response, "list groups")
+            for item in body.get("groups") or []:
+                groups.append(
+                    ZoomGroup(str(item["id"]), str(item.get("name", "")), int(item.get("total_members") or 0))
+                )
+            token = body.get("next_page_token") or ""
+            if not token:
+                return groups
+
+    async def user_role(self, email: str) -> str | None:
+        """The Zoom role name of the user with this email, or None when Zoom has no such user."""
+        response = await self._get(f"/users/{quote(email, safe='@')}")
+        if response.status == 404:
+            return None
+        body = self._json(response, "look up a user")
+        return str(body.get("role_name") or "") or None
+
+    def _json(self, response, what: str) -> dict:
+        if response.status != 200 or not isinstance(response.body, dict):
+            message = response.body.get("message") if isinstance(response.body, dict) else None
+            raise UpstreamError(
+                SERVICE,
+                f"could not {what} (HTTP {response.status}{': ' + message if message else ''})",
+                status=response.status,
+            )
+        return response.body
+
+
+def is_admin_role(role_name: str | None) -> bool:
+    return (role_name or "").strip().lower() in ADMIN_ROLES

@@ -1,0 +1,104 @@
+"""Parses `/zoomcal` text. Verbs are case-insensitive; a group name is the rest of the line."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from enum import StrEnum
+
+QUOTES = "\"'“”‘’„«»"
+DEFAULT_AUDIT_COUNT = 20
+MAX_AUDIT_COUNT = 200
+
+
+class Verb(StrEnum):
+    CONFIGURE = "configure"  # no text: the configuration modal
+    HELP = "help"
+    STATUS = "status"
+    GROUPS = "groups"
+    ENABLE = "enable"
+    DISABLE = "disable"
+    VERIFY = "verify"
+    AUDIT = "audit"
+
+
+@dataclass(frozen=True)
+class Target:
+    """`account`, or `group <name>` with the name as typed (unresolved)."""
+
+    group_name: str | None = None
+
+    @property
+    def is_account(self) -> bool:
+        return self.group_name is None
+
+
+@dataclass(frozen=True)
+class Command:
+    verb: Verb
+    target: Target | None = None
+    text: str = ""  # the filter of `groups`
+    count: int = DEFAULT_AUDIT_COUNT
+    problem: str | None = None  # set when the text was not understood
+
+
+USAGE = {
+    Verb.HELP: "/zoomcal help",
+    Verb.STATUS: "/zoomcal status [account | group <name>]",
+    Verb.GROUPS: "/zoomcal groups [<filter>]",
+    Verb.ENABLE: "/zoomcal enable account | group <name>",
+    Verb.DISABLE: "/zoomcal disable account | group <name>",
+    Verb.VERIFY: "/zoomcal verify account | group <name>",
+    Verb.AUDIT: "/zoomcal audit [<count>]",
+}
+
+
+def clean_name(text: str) -> str:
+    """Drops optional straight or curly quotes around a name and folds inner whitespace."""
+    name = " ".join(text.split())
+    while len(name) >= 2 and name[0] in QUOTES and name[-1] in QUOTES:
+        name = name[1:-1].strip()
+    return name
+
+
+def parse(text: str) -> Command:
+    text = " ".join((text or "").split())
+    if not text:
+        return Command(Verb.CONFIGURE)
+    word, _, rest = text.partition(" ")
+    try:
+        verb = Verb(word.lower())
+    except ValueError:
+        return Command(Verb.HELP, problem=f"I don't know the command “{word}”.")
+    if verb is Verb.CONFIGURE:
+        return Command(Verb.HELP, problem=f"I don't know the command “{word}”.")
+    if verb is Verb.HELP:
+        return Command(verb)
+    if verb is Verb.GROUPS:
+        return Command(verb, text=clean_name(rest))
+    if verb is Verb.AUDIT:
+        return _audit(rest)
+    target = _target(rest)
+    if verb is Verb.STATUS and not rest:
+        return Command(verb)
+    if target is None:
+        return Command(verb, problem=f"Usage: `{USAGE[verb]}`")
+    return Command(verb, target)
+
+
+def _target(rest: str) -> Target | None:
+    word, _, name = rest.partition(" ")
+    if word.lower() == "account" and not name:
+        return Target()
+    if word.lower() == "group":
+        name = clean_name(name)
+        return Target(name) if name else None
+    return None
+
+
+def _audit(rest: str) -> Command:
+    if not rest:
+        return Command(Verb.AUDIT)
+    if re.fullmatch(r"\d{1,6}", rest) and 1 <= int(rest) <= MAX_AUDIT_COUNT:
+        return Command(Verb.AUDIT, count=int(rest))
+    return Command(Verb.AUDIT, problem=f"Usage: `{USAGE[Verb.AUDIT]}` with a count from 1 to {MAX_AUDIT_COUNT}")

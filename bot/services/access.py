@@ -1,0 +1,25 @@
+"""Who may act: Zoom account owners and admins (by the Slack user's email), plus bootstrap IDs."""
+
+from __future__ import annotations
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.clients.slack import user_email
+from bot.clients.zoom import ZoomClient, is_admin_role
+from bot.domain import Actor
+
+
+class AccessPolicy:
+    def __init__(self, slack: AsyncWebClient, zoom: ZoomClient, bootstrap_admins: frozenset[str]):
+        self._slack = slack
+        self._zoom = zoom
+        self._bootstrap = bootstrap_admins
+
+    async def is_admin(self, actor: Actor) -> bool:
+        """Deny by default. Matches Slack user IDs, never display names."""
+        if actor.user_id in self._bootstrap:
+            return True
+        email = await user_email(self._slack, actor.user_id)
+        if not email:
+            return False
+        return is_admin_role(await self._zoom.user_role(email))

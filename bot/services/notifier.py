@@ -1,0 +1,21 @@
+"""What the service needs to tell people. handlers.notifier implements it on Slack."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Protocol
+
+from bot.domain import Actor, Scope
+from storage.models import AuditEvent
+
+
+class Notifier(Protocol):
+    async def consent_link(self, actor: Actor, scope: Scope, url: str, expires_at: datetime) -> bool:
+        """DM the admin the consent link; False when Slack did not take the message."""
+
+    async def consent_granted(self, actor: Actor, scope: Scope, organization: str, tenant_id: str) -> None: ...
+
+    async def consent_failed(self, actor: Actor, scope: Scope, reason: str) -> None: ...
+
+    async def audit(self, event: AuditEvent) -> None:
+        """Post the event to the audit channel, when one is configured."""
