@@ -1,0 +1,58 @@
+"""Fixtures: a database on SQLite and (when ZOOMCAL_TEST_POSTGRES_URL is set) on PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from storage import migrate
+from storage.db import Database
+
+
+POSTGRES_URL = os.environ.get("ZOOMCAL_TEST_POSTGRES_URL")
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def database_url(request, tmp_path):
+    """A fresh, empty database of each kind for one test."""
+    if request.param == "sqlite":
+        yield f"sqlite+aiosqlite:///{tmp_path / 'zoomcal.db'}"
+        return
+    if not POSTGRES_URL:
+        pytest.skip("PostgreSQL test: set ZOOMCAL_TEST_POSTGRES_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test)")
+    import asyncpg
+
+    base = make_url(POSTGRES_URL)
+    name = f"zoomcal_test_{uuid.uuid4().hex[:12]}"
+    admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+    finally:
+        await conn.close()
+    yield base.set(database=name).render_as_string(hide_password=False)
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture
+async def db(database_url):
+    """A migrated database."""
+    database = Database(database_url)
+    await migrate.upgrade(database.engine)
+    yield database
+    await database.close()
+
+
+@pytest.fixture
+async def stack(tmp_path, database_url):
+    from tests.harness import Stack
+
+    async with Stack(tmp_path, database_url) as running:
+        yield running

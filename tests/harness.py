@@ -1,0 +1,172 @@
+"""The bot under test: the fakes, settings pointing at them, and signed Slack requests.
+
+Kept free of pytest so a local sandbox can reuse it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import time
+import uuid
+from contextlib import AsyncExitStack
+from pathlib import Path
+from urllib.parse import urlencode
+
+import aiohttp
+from aiohttp import web
+
+from bot.app import create_web_app
+from bot.config import Settings, load_settings
+from bot.crypto import generate_key
+from tests.fakes import FakeMicrosoft, FakeSlack, FakeZoom, make_tls
+
+SIGNING_SECRET = "test-signing-secret-0123456789"
+TEAM = "T0001"
+ADMIN = "UADMIN01"  # a Zoom admin, found through their email
+OWNER = "UOWNER01"
+MEMBER = "UMEMBER1"  # a Zoom member: must be refused
+BOOTSTRAP = "UBOOT001"  # in ZOOMCAL_ADMINS, unknown to Zoom
+
+
+def sign(body: bytes, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:
+    ts = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), b"v0:" + ts.encode() + b":" + body, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": ts, "X-Slack-Signature": f"v0={digest}"}
+
+
+class Stack:
+    """Fakes + a running bot on 127.0.0.1. Use as ``async with Stack(tmp, db_url) as stack``."""
+
+    def __init__(self, workdir: Path, database_url: str, **env_overrides: str):
+        self.workdir = workdir
+        self.database_url = database_url
+        self.env_overrides = env_overrides
+        self._stack = AsyncExitStack()
+
+    async def __aenter__(self) -> Stack:
+        tls = make_tls(self.workdir)
+        self.slack = await self._stack.enter_async_context(FakeSlack(bot_token="xoxb-test-token"))
+        self.zoom = await self._stack.enter_async_context(FakeZoom())
+        self.microsoft = await self._stack.enter_async_context(FakeMicrosoft(ssl_context=tls.server_context))
+        self.slack.add_user(ADMIN, "admin@example.com", "alice")
+        self.slack.add_user(OWNER, "owner@example.com", "olga")
+        self.slack.add_user(MEMBER, "member@example.com", "mallory")
+        self.zoom.add_user("admin@example.com", role_name="Admin")
+        self.zoom.add_user("owner@example.com", role_name="Owner")
+        self.zoom.add_user("member@example.com", role_name="Member")
+        self.zoom.add_groups(["Sales", "Sales EMEA", "Engineering", "Support"])
+        self.tenant_id = self.microsoft.add_tenant(display_name="Contoso Ltd", domains=("contoso.onmicrosoft.com",))
+        self.env = {
+            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+            "SLACK_BOT_TOKEN": "xoxb-test-token",
+            "SLACK_API_URL": f"{self.slack.url}/api/",
+            "ZOOMCAL_PUBLIC_URL": "http://127.0.0.1:3000/",
+            "ZOOMCAL_DATABASE_URL": self.database_url,
+            "ZOOMCAL_ENCRYPTION_KEY": generate_key(),
+            "ZOOMCAL_ADMINS": BOOTSTRAP,
+            "ZOOMCAL_CA_BUNDLE": str(tls.ca_path),
+            "ZOOM_ACCOUNT_ID": self.zoom.account_id,
+            "ZOOM_CLIENT_ID": self.zoom.client_id,
+            "ZOOM_CLIENT_SECRET": self.zoom.client_secret,
+            "ZOOM_API_URL": f"{self.zoom.url}/v2",
+            "ZOOM_OAUTH_URL": f"{self.zoom.url}/oauth/token",
+            "MS_CLIENT_ID": self.microsoft.client_id,
+            "MS_CLIENT_SECRET": self.microsoft.client_secret,
+            "MS_AUTHORITY_HOST": self.microsoft.url,
+            "MS_GRAPH_URL": f"{self.microsoft.url}/v1.0",
+        } | self.env_overrides
+        self.settings: Settings = load_settings(self.env)
+        self.app = create_web_app(self.settings)
+        runner = web.AppRunner(self.app)
+        await runner.setup()
+        self._stack.push_async_callback(runner.cleanup)
+        site = web.TCPSite(runner, "127.0.0.1", 0)
+        await site.start()
+        port = runner.addresses[0][1]
+        self.url = f"http://127.0.0.1:{port}"
+        self.http = await self._stack.enter_async_context(aiohttp.ClientSession())
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self._stack.aclose()
+
+    # Slack → bot -------------------------------------------------------------
+
+    async def post_slack(self, body: bytes, headers: dict[str, str] | None = None, *, content_type: str):
+        headers = {"Content-Type": content_type, **sign(body), **(headers or {})}
+        async with self.http.post(f"{self.url}/slack/events", data=body, headers=headers) as response:
+            return response.status, await response.text()
+
+    async def command(self, text: str, user: str = ADMIN, *, team: str = TEAM) -> tuple[int, str, str]:
+        """Sends `/zoomcal text`; returns (status, body, trigger_id)."""
+        trigger_id = self.slack.new_trigger_id()
+        form = {
+            "token": "legacy",
+            "team_id": team,
+            "team_domain": "example",
+            "channel_id": "C0GENERAL",
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/zoomcal",
+            "text": text,
+            "api_app_id": "A0ZOOMCAL",
+            "response_url": self.slack.new_response_url(),
+            "trigger_id": trigger_id,
+        }
+        status, body = await self.post_slack(
+            urlencode(form).encode(), content_type="application/x-www-form-urlencoded"
+        )
+        return status, body, trigger_id
+
+    async def interact(self, payload: dict) -> tuple[int, str]:
+        body = urlencode({"payload": json.dumps(payload)}).encode()
+        return await self.post_slack(body, content_type="application/x-www-form-urlencoded")
+
+    async def submit_view(self, view: dict, user: str = ADMIN, *, values: dict | None = None) -> tuple[int, str]:
+        """Submits a modal the bot opened, with its initial values unless ``values`` are given."""
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "example"},
+            "user": {"id": user, "team_id": TEAM, "name": user.lower()},
+            "api_app_id": "A0ZOOMCAL",
+            "trigger_id": self.slack.new_trigger_id(),
+            "view": {
+                "id": view.get("id") or f"V{uuid.uuid4().hex[:10].upper()}",
+                "team_id": TEAM,
+                "type": "modal",
+                "callback_id": view["callback_id"],
+                "private_metadata": view.get("private_metadata", ""),
+                "hash": "h",
+                "state": {"values": values if values is not None else initial_values(view)},
+            },
+        }
+        return await self.interact(payload)
+
+    # Microsoft → bot -----------------------------------------------------------
+
+    async def callback(self, params: dict[str, str]) -> tuple[int, str, aiohttp.typedefs.LooseHeaders]:
+        async with self.http.get(f"{self.url}/microsoft/callback", params=params) as response:
+            return response.status, await response.text(), response.headers
+
+    async def get(self, path: str) -> tuple[int, str]:
+        async with self.http.get(f"{self.url}{path}") as response:
+            return response.status, await response.text()
+
+
+def initial_values(view: dict) -> dict:
+    """The state Slack would send for a modal submitted untouched."""
+    values: dict = {}
+    for block in view.get("blocks", []):
+        if block.get("type") != "input":
+            continue
+        element = block["element"]
+        state: dict = {"type": element["type"]}
+        if element["type"] == "checkboxes":
+            state["selected_options"] = element.get("initial_options") or []
+        elif element["type"] == "radio_buttons":
+            state["selected_option"] = element.get("initial_option")
+        values[block["block_id"]] = {element["action_id"]: state}
+    return values

@@ -1,0 +1,69 @@
+import pytest
+
+from bot.command import Target, Verb, clean_name, parse
+
+
+@pytest.mark.parametrize(
+    "text, name",
+    [
+        ('enable group "Sales EMEA"', "Sales EMEA"),
+        ("enable group Sales EMEA", "Sales EMEA"),
+        ("ENABLE GROUP sales", "sales"),
+        ("enable group “Sales EMEA”", "Sales EMEA"),
+        ("enable group ‘Sales’", "Sales"),
+        ("enable   group    Sales    EMEA  ", "Sales EMEA"),
+        ("Enable Group 'O''Brien team'", "O''Brien team"),
+    ],
+)
+def test_group_name_is_the_rest_of_the_line(text, name):
+    command = parse(text)
+    assert command.verb is Verb.ENABLE
+    assert command.problem is None
+    assert command.target == Target(name)
+
+
+def test_account_and_verbs_are_case_insensitive():
+    assert parse("Enable ACCOUNT").target == Target()
+    assert parse("DISABLE account").verb is Verb.DISABLE
+    assert parse("Verify Account").verb is Verb.VERIFY
+
+
+def test_no_text_opens_the_configuration():
+    assert parse("").verb is Verb.CONFIGURE
+    assert parse("   ").verb is Verb.CONFIGURE
+
+
+@pytest.mark.parametrize("text", ["enable", "enable group", 'enable group ""', "enable Sales", "enable account extra"])
+def test_incomplete_targets_get_usage(text):
+    command = parse(text)
+    assert command.verb is Verb.ENABLE
+    assert command.target is None
+    assert "Usage" in command.problem
+
+
+def test_garbage_gets_help_not_an_error():
+    command = parse("frobnicate everything")
+    assert command.verb is Verb.HELP
+    assert "frobnicate" in command.problem
+    assert parse("configure").verb is Verb.HELP
+
+
+def test_status_variants():
+    assert parse("status").target is None and parse("status").problem is None
+    assert parse("status account").target == Target()
+    assert parse("status group Sales EMEA").target == Target("Sales EMEA")
+    assert parse("status nonsense").problem
+
+
+def test_groups_filter_and_audit_count():
+    assert parse("groups").text == ""
+    assert parse('groups "sal"').text == "sal"
+    assert parse("audit").count == 20
+    assert parse("audit 5").count == 5
+    assert parse("audit lots").problem
+    assert parse("audit 0").problem
+
+
+def test_clean_name_keeps_inner_quotes():
+    assert clean_name('"a "b" c"') == 'a "b" c'
+    assert clean_name('"') == '"'
