@@ -1,0 +1,120 @@
+"""A recording aiohttp server on 127.0.0.1 with latency and failure injection."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import ssl
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable
+from urllib.parse import parse_qsl
+
+from aiohttp import web
+
+
+@dataclass
+class RecordedRequest:
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes
+
+    def json(self) -> Any:
+        return json.loads(self.body or b"null")
+
+    def form(self) -> dict[str, str]:
+        return dict(parse_qsl(self.body.decode(errors="replace"), keep_blank_values=True))
+
+    def args(self) -> dict[str, Any]:
+        """JSON body, or form body, merged over the query string."""
+        merged: dict[str, Any] = dict(self.query)
+        content_type = self.headers.get("Content-Type", "")
+        if "json" in content_type:
+            data = self.json()
+            if isinstance(data, dict):
+                merged |= data
+        elif self.body:
+            merged |= self.form()
+        return merged
+
+
+@dataclass
+class _Failure:
+    path_contains: str
+    status: int
+    body: Any
+    headers: dict[str, str]
+    times: int
+
+
+class FakeServer:
+    def __init__(self, ssl_context: ssl.SSLContext | None = None):
+        self.ssl_context = ssl_context
+        self.requests: list[RecordedRequest] = []
+        self.latency = 0.0
+        self.url = ""
+        self._failures: list[_Failure] = []
+        self._runner: web.AppRunner | None = None
+
+    def routes(self, app: web.Application) -> None:
+        raise NotImplementedError
+
+    async def start(self) -> FakeServer:
+        app = web.Application(middlewares=[self._middleware], client_max_size=16 * 1024 * 1024)
+        self.routes(app)
+        self._runner = web.AppRunner(app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
+        await site.start()
+        port = self._runner.addresses[0][1]
+        self.url = f"{'https' if self.ssl_context else 'http'}://127.0.0.1:{port}"
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+    async def __aenter__(self):
+        return await self.start()
+
+    async def __aexit__(self, *exc) -> None:
+        await self.stop()
+
+    def fail_next(self, path_contains: str, status: int, body: Any = None, headers: dict | None = None, times: int = 1):
+        self._failures.append(_Failure(path_contains, status, body, dict(headers or {}), times))
+
+    def calls(self, path_contains: str) -> list[RecordedRequest]:
+        return [r for r in self.requests if path_contains in r.path]
+
+    async def wait_for(
+        self, match: str | Callable[[RecordedRequest], bool], count: int = 1, timeout: float = 5.0
+    ) -> list[RecordedRequest]:
+        predicate = (lambda r: match in r.path) if isinstance(match, str) else match
+        deadline = time.monotonic() + timeout
+        while True:
+            found = [r for r in self.requests if predicate(r)]
+            if len(found) >= count:
+                return found
+            if time.monotonic() > deadline:
+                seen = ", ".join(f"{r.method} {r.path}" for r in self.requests[-10:])
+                raise AssertionError(f"{type(self).__name__}: wanted {count} of {match!r}, got {len(found)}; last: {seen}")
+            await asyncio.sleep(0.02)
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler):
+        body = await request.read()
+        self.requests.append(
+            RecordedRequest(request.method, request.path, dict(request.query), dict(request.headers), body)
+        )
+        if self.latency:
+            await asyncio.sleep(self.latency)
+        for failure in self._failures:
+            if failure.times > 0 and failure.path_contains in request.path:
+                failure.times -= 1
+                if isinstance(failure.body, (dict, list)):
+                    return web.json_response(failure.body, status=failure.status, headers=failure.headers)
+                return web.Response(text=str(failure.body or ""), status=failure.status, headers=failure.headers)
+        return await handler(request)

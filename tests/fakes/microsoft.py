@@ -1,0 +1,221 @@
+"""A fake Microsoft identity platform and Graph in one (TLS) server.
+
+Tenants are addressed by GUID or by a verified domain. Tokens are JWTs whose claims
+mirror Azure's app-only tokens (tid, roles — omitted when nothing was consented).
+"""
+
+from __future__ import annotations
+
+import html
+import secrets
+import time
+import uuid
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+import jwt
+from aiohttp import web
+
+from tests.fakes.base import FakeServer
+
+GRAPH_SCOPE = "https://graph.microsoft.com/.default"
+DEFAULT_ROLES = ("Calendars.ReadWrite", "User.Read.All", "Organization.Read.All")
+
+
+@dataclass
+class Tenant:
+    id: str
+    display_name: str
+    domains: tuple[str, ...]
+    roles: tuple[str, ...]
+    consented: bool = True
+
+
+@dataclass
+class _Issued:
+    tenant: Tenant
+    expires: float
+    roles: tuple[str, ...] = field(default_factory=tuple)
+
+
+class FakeMicrosoft(FakeServer):
+    def __init__(self, client_id: str = "ms-client", client_secret: str = "ms-secret", **kwargs):
+        super().__init__(**kwargs)
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.tenants: dict[str, Tenant] = {}
+        self.consent_tenant: str | None = None  # the tenant of the "signed-in" admin on the consent page
+        self.issued: dict[str, _Issued] = {}
+        self._key = secrets.token_bytes(32)
+
+    @property
+    def issued_tokens(self) -> list[str]:
+        return list(self.issued)
+
+    def add_tenant(
+        self,
+        tenant_id: str | None = None,
+        display_name: str = "Contoso",
+        domains: tuple[str, ...] = ("contoso.onmicrosoft.com",),
+        roles: tuple[str, ...] = DEFAULT_ROLES,
+        consented: bool = True,
+    ) -> str:
+        tenant = Tenant(tenant_id or str(uuid.uuid4()), display_name, tuple(domains), tuple(roles), consented)
+        self.tenants[tenant.id] = tenant
+        self.consent_tenant = self.consent_tenant or tenant.id
+        return tenant.id
+
+    def tenant(self, key: str) -> Tenant | None:
+        key = key.lower()
+        for tenant in self.tenants.values():
+            if key == tenant.id.lower() or key in (d.lower() for d in tenant.domains):
+                return tenant
+        return None
+
+    def callback_query(self, tenant_id: str, state: str, accept: bool = True) -> dict[str, str]:
+        """What Microsoft's redirect to the bot carries after the admin's decision."""
+        if accept:
+            return {"admin_consent": "True", "tenant": tenant_id, "scope": GRAPH_SCOPE, "state": state}
+        return {
+            "error": "access_denied",
+            "error_description": "AADSTS65004: User declined to consent to access the app.",
+            "state": state,
+        }
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._openid)
+        app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
+        app.router.add_get("/v1.0/organization", self._organization)
+        app.router.add_get("/{tenant}/v2.0/adminconsent", self._consent_page)
+        app.router.add_post("/{tenant}/v2.0/adminconsent/decision", self._consent_decision)
+
+    # identity ---------------------------------------------------------------------------------
+
+    def _known(self, key: str) -> bool:
+        return key in ("organizations", "common") or self.tenant(key) is not None
+
+    async def _openid(self, request: web.Request) -> web.Response:
+        key = request.match_info["tenant"]
+        if not self._known(key):
+            return web.json_response(
+                {"error": "invalid_tenant", "error_description": f"AADSTS90002: Tenant '{key}' not found."}, status=400
+            )
+        tenant = self.tenant(key)
+        tid = tenant.id if tenant else "{tenantid}"
+        base = f"{self.url}/{key}"
+        return web.json_response(
+            {
+                "issuer": f"{self.url}/{tid}/v2.0",
+                "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                "token_endpoint": f"{base}/oauth2/v2.0/token",
+                "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+                "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
+                "jwks_uri": f"{base}/discovery/v2.0/keys",
+                "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+                "subject_types_supported": ["pairwise"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
+                "scopes_supported": ["openid", "profile", "email", "offline_access"],
+                "tenant_region_scope": "EU",
+            }
+        )
+
+    async def _token(self, request: web.Request) -> web.Response:
+        form = self.requests[-1].form()
+        tenant = self.tenant(request.match_info["tenant"])
+        if tenant is None:
+            return _error(400, "invalid_request", f"AADSTS90002: Tenant '{request.match_info['tenant']}' not found.")
+        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
+            return _error(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.")
+        if form.get("grant_type") != "client_credentials":
+            return _error(400, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.")
+        if GRAPH_SCOPE not in form.get("scope", "").split():
+            return _error(400, "invalid_scope", "AADSTS1002012: The provided value for scope is not valid.")
+        if not tenant.consented:
+            return _error(
+                400, "invalid_client",
+                f"AADSTS700016: Application with identifier '{self.client_id}' was not found in the directory.",
+            )
+        now = int(time.time())
+        claims = {
+            "aud": "https://graph.microsoft.com",
+            "iss": f"https://sts.windows.net/{tenant.id}/",
+            "iat": now, "nbf": now, "exp": now + 3599,
+            "appid": self.client_id, "azp": self.client_id,
+            "tid": tenant.id, "oid": str(uuid.uuid4()), "sub": str(uuid.uuid4()),
+            "idtyp": "app", "ver": "1.0", "jti": uuid.uuid4().hex,
+        }
+        if tenant.roles:  # Azure omits the claim when no application permission was granted
+            claims["roles"] = list(tenant.roles)
+        token = jwt.encode(claims, self._key, algorithm="HS256")
+        self.issued[token] = _Issued(tenant, now + 3599, tenant.roles)
+        return web.json_response(
+            {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
+        )
+
+    # Graph ------------------------------------------------------------------------------------
+
+    async def _organization(self, request: web.Request) -> web.Response:
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
+        issued = self.issued.get(token)
+        if issued is None or issued.expires < time.time():
+            return _graph_error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
+        if not issued.roles:
+            return _graph_error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+        tenant = issued.tenant
+        domains = [
+            {"name": d, "isDefault": i == 0, "isInitial": d.endswith(".onmicrosoft.com"), "type": "Managed",
+             "capabilities": "Email, OfficeCommunicationsOnline"}
+            for i, d in enumerate(tenant.domains)
+        ]
+        return web.json_response(
+            {"@odata.context": f"{self.url}/v1.0/$metadata#organization",
+             "value": [{"id": tenant.id, "displayName": tenant.display_name, "verifiedDomains": domains}]}
+        )
+
+    # the consent page -----------------------------------------------------------------------------
+
+    async def _consent_page(self, request: web.Request) -> web.Response:
+        query = request.query
+        if query.get("client_id") != self.client_id or not query.get("redirect_uri"):
+            return web.Response(
+                status=400, content_type="text/html",
+                text="<!doctype html><html lang='en'><title>Error</title><h1>AADSTS700016: Application not found</h1></html>",
+            )
+        hidden = "".join(
+            f'<input type="hidden" name="{name}" value="{html.escape(query.get(name, ""), quote=True)}">'
+            for name in ("client_id", "scope", "redirect_uri", "state")
+        )
+        tenant = self.tenants.get(self.consent_tenant or "")
+        org = html.escape(tenant.display_name if tenant else "your organization")
+        roles = "".join(f"<li>{html.escape(r)}</li>" for r in (tenant.roles if tenant else ()))
+        page = f"""<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Permissions requested</title></head>
+<body><main>
+<h1>Permissions requested</h1>
+<p>The app <strong>{html.escape(self.client_id)}</strong> wants these application permissions in {org}:</p>
+<ul>{roles}</ul>
+<form method="post" action="/{html.escape(request.match_info['tenant'])}/v2.0/adminconsent/decision">{hidden}
+<button type="submit" name="decision" value="accept" id="accept">Accept</button>
+<button type="submit" name="decision" value="cancel" id="cancel">Cancel</button>
+</form></main></body></html>"""
+        return web.Response(text=page, content_type="text/html")
+
+    async def _consent_decision(self, request: web.Request) -> web.Response:
+        form = self.requests[-1].form()
+        accept = form.get("decision") == "accept"
+        query = self.callback_query(self.consent_tenant or "", form.get("state", ""), accept=accept)
+        raise web.HTTPFound(f"{form.get('redirect_uri', '')}?{urlencode(query)}")
+
+
+def _error(status: int, code: str, description: str) -> web.Response:
+    return web.json_response(
+        {"error": code, "error_description": description, "error_codes": [int(description[6:].split(":")[0])],
+         "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ"), "trace_id": str(uuid.uuid4()),
+         "correlation_id": str(uuid.uuid4())},
+        status=status,
+    )
+
+
+def _graph_error(status: int, code: str, message: str) -> web.Response:
+    return web.json_response({"error": {"code": code, "message": message}}, status=status)

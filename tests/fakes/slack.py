@@ -1,0 +1,156 @@
+"""A fake Slack Web API (base URL ``{url}/api/``) plus response_url endpoints."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from typing import Any
+
+from aiohttp import web
+
+from tests.fakes.base import FakeServer
+
+
+def _parsed(args: dict[str, Any], *names: str) -> dict[str, Any]:
+    """slack_sdk sends views and blocks as JSON strings in form bodies: parse them."""
+    for name in names:
+        if isinstance(args.get(name), str):
+            try:
+                args[name] = json.loads(args[name])
+            except ValueError:
+                pass
+    return args
+
+
+class FakeSlack(FakeServer):
+    def __init__(self, bot_token: str = "xoxb-test", team_id: str = "T0001", bot_user_id: str = "UBOT", **kwargs):
+        super().__init__(**kwargs)
+        self.bot_token = bot_token
+        self.team_id = team_id
+        self.bot_user_id = bot_user_id
+        self.trigger_ttl = 3.0
+        self.users: dict[str, dict] = {}
+        self.triggers: dict[str, float] = {}
+        self.views: dict[str, dict] = {}
+        self.opened_views: list[dict] = []
+        self.messages: list[dict] = []
+        self.ephemerals: list[dict] = []
+        self.updates: list[dict] = []
+        self.published: dict[str, dict] = {}
+        self.responses: list[dict] = []
+
+    def add_user(self, user_id: str, email: str | None, name: str | None = None, deleted: bool = False) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name or user_id.lower(),
+            "deleted": deleted,
+            "is_bot": False,
+            "profile": {"email": email, "real_name": name or user_id} if email else {"real_name": name or user_id},
+        }
+
+    def new_trigger_id(self) -> str:
+        trigger = f"{int(time.time())}.{uuid.uuid4().int % 10**12}.{uuid.uuid4().hex}"
+        self.triggers[trigger] = time.monotonic()
+        return trigger
+
+    def new_response_url(self) -> str:
+        return f"{self.url}/response/{uuid.uuid4().hex}"
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_post("/api/{method}", self._api)
+        app.router.add_post("/response/{id}", self._response_url)
+
+    async def _response_url(self, request: web.Request) -> web.Response:
+        payload = await request.json()
+        self.responses.append(payload | {"_response_url": str(request.url)})
+        return web.Response(text="ok")
+
+    async def _api(self, request: web.Request) -> web.Response:
+        recorded = self.requests[-1]
+        args = recorded.args()
+        token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.get("token")
+        if token != self.bot_token:
+            return web.json_response({"ok": False, "error": "invalid_auth"})
+        method = request.match_info["method"]
+        handler = getattr(self, "_" + method.replace(".", "_"), None)
+        if handler is None:
+            return web.json_response({"ok": False, "error": "unknown_method"})
+        return web.json_response(handler(args))
+
+    # Web API methods --------------------------------------------------------------
+
+    def _auth_test(self, args: dict) -> dict:
+        return {
+            "ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "zoomcal",
+            "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "B0001",
+        }
+
+    def _users_info(self, args: dict) -> dict:
+        user = self.users.get(args.get("user", ""))
+        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+
+    def _check_trigger(self, args: dict) -> str | None:
+        issued = self.triggers.pop(args.get("trigger_id", ""), None)
+        if issued is None:
+            return "invalid_trigger_id"
+        if time.monotonic() - issued > self.trigger_ttl:
+            return "expired_trigger_id"
+        return None
+
+    def _store_view(self, view: dict, view_id: str | None = None) -> dict:
+        stored = dict(view) | {"id": view_id or f"V{uuid.uuid4().hex[:10].upper()}", "team_id": self.team_id}
+        self.views[stored["id"]] = stored
+        return stored
+
+    def _views_open(self, args: dict) -> dict:
+        args = _parsed(args, "view")
+        error = self._check_trigger(args)
+        if error:
+            return {"ok": False, "error": error}
+        view = self._store_view(args["view"])
+        self.opened_views.append(view)
+        return {"ok": True, "view": view}
+
+    def _views_push(self, args: dict) -> dict:
+        return self._views_open(args)
+
+    def _views_update(self, args: dict) -> dict:
+        args = _parsed(args, "view")
+        view_id = args.get("view_id")
+        if view_id not in self.views:
+            return {"ok": False, "error": "not_found"}
+        view = self._store_view(args["view"], view_id)
+        self.updates.append(view)
+        return {"ok": True, "view": view}
+
+    def _views_publish(self, args: dict) -> dict:
+        args = _parsed(args, "view")
+        self.published[args["user_id"]] = args["view"]
+        return {"ok": True, "view": args["view"]}
+
+    def _chat_postMessage(self, args: dict) -> dict:
+        args = _parsed(args, "blocks")
+        if not args.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        ts = f"{time.time():.6f}"
+        self.messages.append(args | {"ts": ts})
+        channel = args["channel"]
+        return {"ok": True, "channel": "D" + channel[1:] if channel.startswith(("U", "W")) else channel, "ts": ts}
+
+    def _chat_postEphemeral(self, args: dict) -> dict:
+        self.ephemerals.append(_parsed(args, "blocks"))
+        return {"ok": True, "message_ts": f"{time.time():.6f}"}
+
+    def _chat_update(self, args: dict) -> dict:
+        self.updates.append(_parsed(args, "blocks"))
+        return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
+
+    def _conversations_open(self, args: dict) -> dict:
+        users = str(args.get("users", ""))
+        return {"ok": True, "channel": {"id": "D" + users.split(",")[0][1:]}}
+
+    def dms(self, user_id: str) -> list[dict]:
+        """Messages posted to a user (by user ID or their DM channel)."""
+        return [m for m in self.messages if m.get("channel") in (user_id, "D" + user_id[1:])]

@@ -1,0 +1,102 @@
+"""A fake Zoom: Server-to-Server OAuth tokens, /v2/groups (paged) and /v2/users/{id or email}."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import uuid
+
+from aiohttp import web
+
+from tests.fakes.base import FakeServer
+
+ROLE_IDS = {"owner": "0", "admin": "1"}
+
+
+class FakeZoom(FakeServer):
+    def __init__(
+        self,
+        account_id: str = "acc123",
+        client_id: str = "zcid",
+        client_secret: str = "zsecret",
+        page_size_max: int = 300,
+        token_ttl: int = 3600,
+        **kwargs,
+    ):
+        super().__init__(**kwargs)
+        self.account_id = account_id
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.page_size_max = page_size_max
+        self.token_ttl = token_ttl
+        self.groups: list[dict] = []
+        self.users: dict[str, dict] = {}
+        self.tokens: set[str] = set()
+        self.tokens_issued = 0
+
+    def add_group(self, name: str, id: str | None = None, total_members: int = 0) -> str:
+        group_id = id or uuid.uuid4().hex[:22]
+        self.groups.append({"id": group_id, "name": name, "total_members": total_members})
+        return group_id
+
+    def add_groups(self, names) -> list[str]:
+        return [self.add_group(name) for name in names]
+
+    def add_user(self, email: str, role_name: str = "Member") -> dict:
+        user = {
+            "id": uuid.uuid4().hex[:22],
+            "email": email,
+            "first_name": email.split("@")[0],
+            "last_name": "",
+            "role_name": role_name,
+            "role_id": ROLE_IDS.get(role_name.lower(), "2"),
+            "type": 2,
+            "status": "active",
+        }
+        self.users[email.lower()] = user
+        return user
+
+    def expire_tokens(self) -> None:
+        self.tokens.clear()
+
+    def routes(self, app: web.Application) -> None:
+        app.router.add_post("/oauth/token", self._token)
+        app.router.add_get("/v2/groups", self._groups)
+        app.router.add_get("/v2/users/{user}", self._user)
+
+    async def _token(self, request: web.Request) -> web.Response:
+        expected = "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        if request.headers.get("Authorization") != expected:
+            return web.json_response({"reason": "Invalid client_id or client_secret", "error": "invalid_client"}, status=401)
+        args = self.requests[-1].args()
+        if args.get("grant_type") != "account_credentials" or args.get("account_id") != self.account_id:
+            return web.json_response({"reason": "Invalid request", "error": "invalid_request"}, status=400)
+        token = secrets.token_urlsafe(24)
+        self.tokens.add(token)
+        self.tokens_issued += 1
+        return web.json_response(
+            {"access_token": token, "token_type": "bearer", "expires_in": self.token_ttl, "scope": "group:read:admin user:read:admin"}
+        )
+
+    def _authorized(self, request: web.Request) -> bool:
+        return request.headers.get("Authorization", "").removeprefix("Bearer ") in self.tokens
+
+    async def _groups(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response({"code": 124, "message": "Invalid access token."}, status=401)
+        size = min(int(request.query.get("page_size", 30)), self.page_size_max)
+        start = int(request.query.get("next_page_token") or 0)
+        page = self.groups[start : start + size]
+        following = start + size if start + size < len(self.groups) else ""
+        return web.json_response(
+            {"groups": page, "total_records": len(self.groups), "page_size": size, "next_page_token": str(following)}
+        )
+
+    async def _user(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response({"code": 124, "message": "Invalid access token."}, status=401)
+        key = request.match_info["user"]
+        user = self.users.get(key.lower()) or next((u for u in self.users.values() if u["id"] == key), None)
+        if user is None:
+            return web.json_response({"code": 1001, "message": f"User does not exist: {key}"}, status=404)
+        return web.json_response(user)
