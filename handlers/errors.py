@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 
 from slack_bolt.async_app import AsyncApp
@@ -14,7 +15,7 @@ class MalformedPayload(ValueError):
     """A correctly signed Slack request that lacks what its kind must carry."""
 
 
-MALFORMED = (MalformedPayload, KeyError, TypeError, ValueError, AttributeError)
+MALFORMED = (MalformedPayload, KeyError, TypeError)
 
 
 async def on_error(error: Exception, response: BoltResponse | None) -> BoltResponse | None:
@@ -22,11 +23,31 @@ async def on_error(error: Exception, response: BoltResponse | None) -> BoltRespo
         log.warning("malformed Slack request: %s", type(error).__name__)
         status = 400
     else:
-        log.error("listener failed: %s", type(error).__name__, exc_info=log.isEnabledFor(logging.DEBUG))
+        log.error("listener failed: %s: %s", type(error).__name__, error, exc_info=log.isEnabledFor(logging.DEBUG))
         status = 500
     if response is None:  # already acknowledged: nothing more to send
         return None
     return BoltResponse(status=status, body="")
+
+
+def guarded(listener):
+    """Keeps a failure after ack() inside the listener.
+
+    Bolt loses an ack whose listener raises within its 10 ms poll, answering 404; after the
+    ack there is nothing left to tell Slack anyway, so log it and stop.
+    """
+
+    @functools.wraps(listener)
+    async def wrapper(**kwargs):
+        try:
+            return await listener(**kwargs)
+        except Exception as error:
+            ack = kwargs.get("ack")
+            if ack is None or ack.response is None:
+                raise  # not acknowledged yet: on_error answers
+            log.error("listener failed after ack: %s: %s", type(error).__name__, error)
+
+    return wrapper
 
 
 def register(app: AsyncApp) -> None:

@@ -215,8 +215,16 @@ def audit_post(scope_name: str, user_id: str, action: str, outcome: str, detail:
 # The enable modal ----------------------------------------------------------------
 
 
+def _option(value: str, text: str) -> Option:
+    # Slack caps option text at 75 characters; longer portal wording continues in the description.
+    if len(text) <= 75:
+        return Option(value=value, text=PlainTextObject(text=text))
+    head, _, tail = text.rpartition(" by ")
+    return Option(value=value, text=PlainTextObject(text=head), description=PlainTextObject(text=f"by {tail}"))
+
+
 def _radio(block_id: str, action_id: str, label: str, options: dict[str, str], chosen: str) -> InputBlock:
-    items = [Option(value=value, text=PlainTextObject(text=text)) for value, text in options.items()]
+    items = [_option(value, text) for value, text in options.items()]
     initial = next(o for o in items if o.value == chosen)
     return InputBlock(
         block_id=block_id,
@@ -229,7 +237,10 @@ def enable_modal(form: EnableForm) -> dict:
     choices = form.choices
     toggle = Option(value=ids.THIRD_PARTY_ON, text=PlainTextObject(text=THIRD_PARTY))
     blocks = [
-        _section(f"*{TITLE}*\nScope: *{escape(scope_words(form.scope))}*"),
+        _section(
+            f"*{TITLE}*\nScope: *{escape(scope_words(form.scope))}*\n"
+            f"Pre-set as the Zoom portal does: {SETUP_BY['app_permissions']}."
+        ),
         InputBlock(
             block_id=ids.THIRD_PARTY_BLOCK,
             label="Mail & Calendar",

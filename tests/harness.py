@@ -17,7 +17,7 @@ from urllib.parse import urlencode
 import aiohttp
 from aiohttp import web
 
-from bot.app import create_web_app
+from bot.app import RUNTIME, Runtime, create_web_app
 from bot.config import Settings, load_settings
 from bot.crypto import generate_key
 from tests.fakes import FakeMicrosoft, FakeSlack, FakeZoom, make_tls
@@ -88,6 +88,10 @@ class Stack:
         self.url = f"http://127.0.0.1:{port}"
         self.http = await self._stack.enter_async_context(aiohttp.ClientSession())
         return self
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.app[RUNTIME]
 
     async def __aexit__(self, *exc) -> None:
         await self._stack.aclose()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import time
 from dataclasses import dataclass
 from urllib.parse import quote
@@ -37,7 +38,8 @@ class ZoomClient:
     ):
         self._session = session
         self._account_id = account_id
-        self._auth = aiohttp.BasicAuth(client_id, client_secret)
+        basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+        self._basic_auth = {"Authorization": f"Basic {basic}"}
         self._api_url = api_url.rstrip("/")
         self._oauth_url = oauth_url.rstrip("/")
         self._policy = policy
@@ -56,7 +58,7 @@ class ZoomClient:
                     service=SERVICE,
                     policy=self._policy,
                     params={"grant_type": "account_credentials", "account_id": self._account_id},
-                    auth=self._auth,
+                    headers=self._basic_auth,
                 )
                 body = response.body if isinstance(response.body, dict) else {}
                 if response.status != 200 or not body.get("access_token"):

@@ -267,7 +267,7 @@ class IntegrationService:
             await repo.save_credentials(row.id, self.vault.encrypt_json(secret))
             event = await self._audit(
                 repo, actor, scope, Action.CONSENT_GRANTED,
-                "active", request.correlation_id, f"{organization.display_name} ({token.tenant_id})",
+                "active", request.correlation_id, organization.display_name,
             )
         await self.notifier.audit(event)
         await self.notifier.consent_granted(actor, scope, organization.display_name, token.tenant_id)

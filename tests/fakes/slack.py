@@ -60,6 +60,7 @@ class FakeSlack(FakeServer):
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/api/{method}", self._api)
+        app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response_url)
 
     async def _response_url(self, request: web.Request) -> web.Response:

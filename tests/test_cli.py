@@ -1,0 +1,76 @@
+"""The `zoomcal` command as an operator runs it."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import sqlite3
+import subprocess
+import sys
+
+import aiohttp
+from cryptography.fernet import Fernet
+
+from tests.harness import Stack
+
+ZOOMCAL = [sys.executable, "-m", "bot.cli"]
+
+
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([*ZOOMCAL, *args], env=env, capture_output=True, text=True, timeout=120)
+
+
+def test_keys_generate_prints_a_fernet_key():
+    result = run("keys", "generate")
+    assert result.returncode == 0
+    Fernet(result.stdout.strip())  # raises if not a key
+
+
+def test_db_upgrade_creates_the_tables(tmp_path):
+    path = tmp_path / "z.db"
+    env = dict(os.environ, ZOOMCAL_DATABASE_URL=f"sqlite+aiosqlite:///{path}")
+    result = run("db", "upgrade", env=env)
+    assert result.returncode == 0, result.stderr
+    tables = {r[0] for r in sqlite3.connect(path).execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    assert {"integrations", "credentials", "consent_requests", "audit_events"} <= tables
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+async def test_serve_migrates_answers_health_and_stops_on_sigterm(tmp_path, database_url):
+    async with Stack(tmp_path, database_url) as stack:
+        # A second database for the process, so the in-test bot and the process do not share one.
+        env = dict(os.environ, **stack.env, ZOOMCAL_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}")
+        port = free_port()
+        process = await asyncio.create_subprocess_exec(
+            *ZOOMCAL, "serve", "--port", str(port), env=env,
+            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        try:
+            async with aiohttp.ClientSession() as http:
+                for _ in range(100):
+                    try:
+                        async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
+                            if response.status == 200:
+                                break
+                    except aiohttp.ClientError:
+                        await asyncio.sleep(0.1)
+                else:
+                    raise AssertionError("zoomcal serve did not become ready")
+                async with http.get(f"http://127.0.0.1:{port}/microsoft/callback?state=secret-state-123") as r:
+                    assert r.status == 400
+        finally:
+            process.terminate()
+            _, stderr = await asyncio.wait_for(process.communicate(), 30)
+        assert process.returncode == 0, stderr.decode()
+        log = stderr.decode()
+        assert "secret-state-123" not in log, "the access log must not carry the consent state"
+        assert "/microsoft/callback" in log
+        assert "Traceback" not in log
+        for secret in stack.settings.secrets:
+            assert secret not in log

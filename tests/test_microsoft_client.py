@@ -1,0 +1,88 @@
+"""MSAL and Graph against the fake Microsoft over TLS with a CA the test made."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from bot.clients.errors import UpstreamError
+from bot.clients.http import RetryPolicy, client_session, ssl_context
+from bot.clients.microsoft import MicrosoftClient, valid_tenant
+from tests.fakes import FakeMicrosoft, make_tls
+
+
+@pytest.fixture
+async def microsoft(tmp_path):
+    tls = make_tls(tmp_path)
+    async with FakeMicrosoft(ssl_context=tls.server_context) as fake:
+        fake.ca_path = tls.ca_path
+        yield fake
+
+
+@pytest.fixture
+async def client(microsoft):
+    async with client_session(microsoft.ca_path, timeout=5) as session:
+        yield MicrosoftClient(
+            session,
+            ssl_context(microsoft.ca_path),
+            client_id=microsoft.client_id,
+            client_secret=microsoft.client_secret,
+            consent_tenant="organizations",
+            authority_host=microsoft.url,
+            graph_url=f"{microsoft.url}/v1.0",
+            redirect_uri="https://bot.example.com/microsoft/callback",
+            discover_instances=False,
+            policy=RetryPolicy(attempts=2, base_delay=0.01, deadline=5),
+        )
+
+
+def test_consent_url_has_the_contract_shape(client, microsoft):
+    url = client.consent_url("st4te")
+    assert url.startswith(f"{microsoft.url}/organizations/v2.0/adminconsent?client_id=")
+    query = parse_qs(urlsplit(url).query)
+    assert query == {
+        "client_id": [microsoft.client_id],
+        "scope": ["https://graph.microsoft.com/.default"],
+        "redirect_uri": ["https://bot.example.com/microsoft/callback"],
+        "state": ["st4te"],
+    }
+    assert "redirect_uri=https://bot.example.com/microsoft/callback" in url
+
+
+async def test_app_token_and_organization(client, microsoft):
+    tenant = microsoft.add_tenant(display_name="Contoso", domains=("contoso.onmicrosoft.com", "contoso.com"))
+    token = await client.app_token(tenant)
+    assert token.tenant_id == tenant
+    assert "Calendars.ReadWrite" in token.roles
+    assert token.access_token in token.cache, "the serialized MSAL cache holds the token"
+    organization = await client.organization(token)
+    assert organization.display_name == "Contoso"
+    assert organization.domains[0] == "contoso.onmicrosoft.com"
+    assert token.access_token not in repr(token)
+    # Only the configured host was asked: discovery against Microsoft's hosts is off.
+    assert all(r.path.startswith((f"/{tenant}/", "/v1.0/")) for r in microsoft.requests)
+
+
+async def test_a_tenant_without_consent_has_no_roles(client, microsoft):
+    tenant = microsoft.add_tenant(display_name="Fabrikam", domains=("fabrikam.onmicrosoft.com",), roles=())
+    token = await client.app_token(tenant)
+    assert token.roles == ()
+
+
+async def test_unknown_tenant_and_wrong_secret_are_upstream_errors(client, microsoft):
+    with pytest.raises(UpstreamError) as caught:
+        await client.app_token("00000000-0000-0000-0000-000000000000")
+    assert caught.value.service == "Microsoft"
+    microsoft.client_secret = "rotated"
+    tenant = microsoft.add_tenant()
+    with pytest.raises(UpstreamError) as caught:
+        await client.app_token(tenant)
+    assert "invalid_client" in caught.value.message
+
+
+def test_tenant_validation():
+    assert valid_tenant("72f988bf-86f1-41af-91ab-2d7cd011db47")
+    assert valid_tenant("contoso.onmicrosoft.com")
+    for bad in ("", "../x", "a b", "contoso", "x" * 300, "72f988bf/../../"):
+        assert not valid_tenant(bad)

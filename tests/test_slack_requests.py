@@ -1,0 +1,123 @@
+"""What reaches /slack/events: signatures, sizes, malformed payloads; and the health routes."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from urllib.parse import urlencode
+
+from storage.models import AuditEvent, Integration
+from tests.harness import ADMIN, TEAM, sign
+from tests.test_enable_flow import rows
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def command_body(stack, text="enable account", user=ADMIN, **extra) -> bytes:
+    form = {
+        "team_id": TEAM, "user_id": user, "command": "/zoomcal", "text": text,
+        "response_url": stack.slack.new_response_url(), "trigger_id": stack.slack.new_trigger_id(),
+    } | extra
+    return urlencode({k: v for k, v in form.items() if v is not None}).encode()
+
+
+async def assert_nothing_happened(stack):
+    await asyncio.sleep(0.3)  # let any wrongly started background work show itself
+    assert not stack.slack.calls("views.open") and not stack.slack.calls("/response/")
+    assert not stack.zoom.requests
+    assert await rows(stack, Integration) == [] and await rows(stack, AuditEvent) == []
+
+
+async def test_bad_signature_is_401_with_no_side_effect(stack):
+    body = command_body(stack)
+    headers = sign(body, secret="not-the-secret")
+    status, _ = await stack.post_slack(body, headers, content_type=FORM)
+    assert status == 401
+    await assert_nothing_happened(stack)
+
+
+async def test_missing_signature_is_401(stack):
+    async with stack.http.post(f"{stack.url}/slack/events", data=command_body(stack), headers={"Content-Type": FORM}) as r:
+        assert r.status == 401
+    await assert_nothing_happened(stack)
+
+
+async def test_stale_signature_is_401(stack):
+    body = command_body(stack)
+    status, _ = await stack.post_slack(body, sign(body, timestamp=int(time.time()) - 6 * 60), content_type=FORM)
+    assert status == 401
+    await assert_nothing_happened(stack)
+
+
+async def test_oversized_body_is_413(stack):
+    body = command_body(stack, text="x" * (1024 * 1024 + 10))
+    status, _ = await stack.post_slack(body, content_type=FORM)
+    assert status == 413
+    await assert_nothing_happened(stack)
+
+
+async def test_signed_but_broken_json_payload_is_400(stack):
+    status, text = await stack.post_slack(b"payload=%7Bnot-json", content_type=FORM)
+    assert status == 400 and "Traceback" not in text
+
+
+async def test_command_without_user_is_400(stack):
+    status, _ = await stack.post_slack(command_body(stack, user=None), content_type=FORM)
+    assert status == 400
+    await assert_nothing_happened(stack)
+
+
+async def test_unknown_callback_id_is_4xx(stack):
+    payload = {
+        "type": "view_submission", "team": {"id": TEAM}, "user": {"id": ADMIN},
+        "view": {"id": "V1", "callback_id": "something_else", "state": {"values": {}}, "private_metadata": ""},
+    }
+    status, _ = await stack.interact(payload)
+    assert 400 <= status < 500
+
+
+async def test_view_submission_with_forged_metadata_is_400(stack):
+    payload = {
+        "type": "view_submission", "team": {"id": TEAM}, "user": {"id": ADMIN},
+        "view": {"id": "V1", "callback_id": "zoomcal_enable", "state": {"values": {}}, "private_metadata": "{]"},
+    }
+    status, _ = await stack.interact(payload)
+    assert status == 400
+    assert await rows(stack, Integration) == []
+
+
+async def test_help_is_for_everyone_and_differs_by_role(stack):
+    from tests.harness import MEMBER
+    from tests.test_enable_flow import last_response
+
+    await stack.command("help", MEMBER)
+    member_help = await last_response(stack)
+    await stack.command("HELP", ADMIN)
+    admin_help = await last_response(stack, 2)
+    assert "/zoomcal help" in member_help and "/zoomcal enable" not in member_help
+    assert "/zoomcal enable account" in admin_help and "/zoomcal status" in admin_help
+
+
+async def test_garbage_gets_help(stack):
+    from tests.test_enable_flow import last_response
+
+    await stack.command("make me a sandwich <!channel>")
+    answer = await last_response(stack)
+    assert "/zoomcal help" in answer and "make" in answer
+    assert "<!channel>" not in answer
+
+
+async def test_health_and_readiness(stack):
+    assert await stack.get("/healthz") == (200, "ok")
+    assert (await stack.get("/readyz"))[0] == 200
+
+
+async def test_command_is_acked_before_slow_zoom_answers(stack):
+    stack.zoom.latency = 2.0
+    started = time.monotonic()
+    status, _, _ = await stack.command("status")
+    assert status == 200
+    assert time.monotonic() - started < 1.5, "the ack does not wait for Zoom"
+    answer = json.dumps((await stack.slack.wait_for("/response/", timeout=15))[0].json())
+    assert "Account" in answer

@@ -1,0 +1,98 @@
+"""The Zoom client against the fake Zoom over real HTTP."""
+
+from __future__ import annotations
+
+import pytest
+
+from bot.clients.errors import UpstreamError
+from bot.clients.http import RetryPolicy, client_session
+from bot.clients.zoom import ZoomClient, is_admin_role
+from tests.fakes import FakeZoom
+
+FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, deadline=5)
+
+
+@pytest.fixture
+async def zoom():
+    async with FakeZoom() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def client(zoom):
+    async with client_session(None, timeout=5) as session:
+        yield ZoomClient(
+            session,
+            account_id=zoom.account_id,
+            client_id=zoom.client_id,
+            client_secret=zoom.client_secret,
+            api_url=f"{zoom.url}/v2/",
+            oauth_url=f"{zoom.url}/oauth/token",
+            policy=FAST,
+        )
+
+
+async def test_groups_follow_every_page_with_one_cached_token(zoom, client):
+    zoom.add_groups([f"Group {i:04}" for i in range(700)])
+    groups = await client.groups()
+    assert len(groups) == 700 and len({g.id for g in groups}) == 700
+    assert len(zoom.calls("/v2/groups")) == 3  # 300 + 300 + 100
+    await client.groups()
+    assert zoom.tokens_issued == 1, "the token is reused until shortly before it expires"
+    token_request = zoom.calls("/oauth/token")[0]
+    assert token_request.query["grant_type"] == "account_credentials"
+    assert token_request.query["account_id"] == zoom.account_id
+    assert token_request.headers["Authorization"].startswith("Basic ")
+
+
+async def test_user_roles(zoom, client):
+    zoom.add_user("Boss@Example.com", role_name="Owner")
+    zoom.add_user("plain@example.com", role_name="Member")
+    assert await client.user_role("boss@example.com") == "Owner"
+    assert await client.user_role("plain@example.com") == "Member"
+    assert await client.user_role("nobody@example.com") is None
+    assert is_admin_role("Owner") and is_admin_role("admin") and not is_admin_role("Member") and not is_admin_role(None)
+
+
+async def test_an_expired_token_is_refreshed_once(zoom, client):
+    zoom.add_groups(["A"])
+    await client.groups()
+    zoom.expire_tokens()
+    assert [g.name for g in await client.groups()] == ["A"]
+    assert zoom.tokens_issued == 2
+
+
+async def test_bad_credentials_name_zoom_and_the_variables(zoom):
+    async with client_session(None, timeout=5) as session:
+        client = ZoomClient(
+            session, account_id=zoom.account_id, client_id="wrong", client_secret="wrong",
+            api_url=f"{zoom.url}/v2", oauth_url=f"{zoom.url}/oauth/token", policy=FAST,
+        )
+        with pytest.raises(UpstreamError) as caught:
+            await client.groups()
+    assert caught.value.service == "Zoom" and "ZOOM_CLIENT_ID" in caught.value.message
+
+
+async def test_rate_limits_and_server_errors_are_retried(zoom, client):
+    zoom.add_groups(["A"])
+    zoom.fail_next("/v2/groups", 429, {"code": 429, "message": "Too many requests"}, headers={"Retry-After": "0"})
+    zoom.fail_next("/v2/groups", 503, "unavailable")
+    assert [g.name for g in await client.groups()] == ["A"]
+
+
+async def test_giving_up_names_zoom(zoom, client):
+    zoom.fail_next("/v2/groups", 500, "boom", times=10)
+    with pytest.raises(UpstreamError) as caught:
+        await client.groups()
+    assert caught.value.service == "Zoom" and "try again" in caught.value.message
+
+
+async def test_unreachable_zoom_is_an_upstream_error():
+    async with client_session(None, timeout=2) as session:
+        client = ZoomClient(
+            session, account_id="a", client_id="b", client_secret="c",
+            api_url="http://127.0.0.1:9/v2", oauth_url="http://127.0.0.1:9/oauth/token", policy=FAST,
+        )
+        with pytest.raises(UpstreamError) as caught:
+            await client.user_role("x@example.com")
+    assert caught.value.service == "Zoom" and "could not be reached" in caught.value.message
