@@ -10,6 +10,7 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -24,6 +25,7 @@ from bot.services.access import AccessPolicy
 from bot.services.directory import GroupDirectory
 from bot.services.integrations import IntegrationService
 from handlers.notifier import SlackNotifier
+from handlers.payloads import well_formed
 from storage import migrate
 from storage.db import Database
 
@@ -117,8 +119,11 @@ async def slack_events(request: web.Request) -> web.StreamResponse:
     if not runtime.verifier.is_valid_request(body, dict(request.headers)):
         return web.json_response({"error": "invalid request"}, status=401)
     try:
-        bolt_request = await to_bolt_request(request)
-    except (ValueError, TypeError, KeyError, UnicodeDecodeError):
+        parsed = parse_body(body.decode(), request.headers.get("Content-Type"))
+        bolt_request = await to_bolt_request(request) if well_formed(parsed) else None
+    except (ValueError, TypeError, KeyError, AttributeError):  # Bolt's parsing assumes well-formed bodies
+        bolt_request = None
+    if bolt_request is None:
         return web.json_response({"error": "malformed request"}, status=400)
     response = await runtime.bolt.async_dispatch(bolt_request)
     return await to_aiohttp_response(response)

@@ -45,7 +45,7 @@ def free_port() -> int:
 async def test_serve_migrates_answers_health_and_stops_on_sigterm(tmp_path, database_url):
     async with Stack(tmp_path, database_url) as stack:
         # A second database for the process, so the in-test bot and the process do not share one.
-        env = dict(os.environ, **stack.env, ZOOMCAL_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}")
+        env = os.environ | stack.env | {"ZOOMCAL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}"}
         port = free_port()
         process = await asyncio.create_subprocess_exec(
             *ZOOMCAL, "serve", "--port", str(port), env=env,

@@ -71,7 +71,7 @@ async def test_command_without_user_is_400(stack):
 async def test_unknown_callback_id_is_4xx(stack):
     payload = {
         "type": "view_submission", "team": {"id": TEAM}, "user": {"id": ADMIN},
-        "view": {"id": "V1", "callback_id": "something_else", "state": {"values": {}}, "private_metadata": ""},
+        "view": {"id": "V1", "type": "modal", "callback_id": "something_else", "state": {"values": {}}, "private_metadata": ""},
     }
     status, _ = await stack.interact(payload)
     assert 400 <= status < 500
@@ -80,7 +80,7 @@ async def test_unknown_callback_id_is_4xx(stack):
 async def test_view_submission_with_forged_metadata_is_400(stack):
     payload = {
         "type": "view_submission", "team": {"id": TEAM}, "user": {"id": ADMIN},
-        "view": {"id": "V1", "callback_id": "zoomcal_enable", "state": {"values": {}}, "private_metadata": "{]"},
+        "view": {"id": "V1", "type": "modal", "callback_id": "zoomcal_enable", "state": {"values": {}}, "private_metadata": "{]"},
     }
     status, _ = await stack.interact(payload)
     assert status == 400
@@ -106,6 +106,13 @@ async def test_garbage_gets_help(stack):
     answer = await last_response(stack)
     assert "/zoomcal help" in answer and "make" in answer
     assert "<!channel>" not in answer
+
+
+async def test_view_submission_without_view_type_is_400(stack):
+    payload = {"type": "view_submission", "user": {"id": ADMIN}, "view": {"id": "V1", "callback_id": "zoomcal_enable"}}
+    assert (await stack.interact(payload))[0] == 400
+    assert (await stack.interact({"type": "block_actions", "user": "U1", "actions": "x"}))[0] == 400
+    assert (await stack.post_slack(b"payload=%5B1%2C2%5D", content_type=FORM))[0] == 400
 
 
 async def test_health_and_readiness(stack):
