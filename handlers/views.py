@@ -322,3 +322,14 @@ def progress_modal(scope: Scope) -> dict:
         blocks=[_section(f"Preparing the Microsoft admin consent link for *{escape(scope_words(scope))}*…")],
     )
     return view.to_dict()
+
+
+def loading_modal() -> dict:
+    view = View(
+        type="modal",
+        callback_id=ids.ENABLE_VIEW,
+        title=PlainTextObject(text="Mail & Calendar"),
+        close=PlainTextObject(text="Cancel"),
+        blocks=[_section("Checking your Zoom role and the group…")],
+    )
+    return view.to_dict()

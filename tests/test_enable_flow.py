@@ -336,3 +336,24 @@ async def assert_no_plaintext(stack: Stack, needles: list[str]) -> None:
             # The organisation's name is shown in audit details on purpose; only credentials must hide it.
             continue
         assert needle not in everything, f"{needle[:12]}… readable in the database"
+
+
+async def test_slow_zoom_still_opens_the_modal_in_time(stack):
+    stack.zoom.latency = 0.8  # token + role + groups ≈ 2.4 s: past the placeholder threshold
+    status, _, trigger_id = await stack.command("enable group Sales")
+    assert status == 200
+    [opened] = await stack.slack.wait_for("views.open")
+    assert opened.args()["trigger_id"] == trigger_id
+    assert stack.slack.opened_views, "the placeholder opened while the trigger was still valid"
+    [update] = await stack.slack.wait_for("views.update", timeout=10)
+    view = update.args()["view"]
+    view = view if isinstance(view, dict) else json.loads(view)
+    assert view["submit"]["text"] == "Authorize and Save"
+    assert update.args()["view_id"] == stack.slack.opened_views[0]["id"]
+
+
+async def test_slow_zoom_and_a_member_gets_the_refusal_in_the_modal(stack):
+    stack.zoom.latency = 0.8
+    await stack.command("enable account", MEMBER)
+    [update] = await stack.slack.wait_for("views.update", timeout=10)
+    assert "only Zoom account owners and admins" in json.dumps(update.args())
