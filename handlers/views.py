@@ -115,11 +115,12 @@ def _(result: HelpText) -> dict:
 
 @message.register
 def _(result: ConsentLinkSent) -> dict:
+    name = escape(scope_words(result.scope))
     if result.delivered:
-        return _message(
-            f"I sent you a direct message with the Microsoft admin consent link for *{escape(scope_words(result.scope))}*."
-        )
-    return _message(":warning: Slack did not take my direct message with the consent link. Try again in a minute.")
+        text = f"*{name}* is now pending. I sent you a direct message with the Microsoft admin consent link."
+    else:
+        text = f"*{name}* is now pending. Slack did not take my direct message, so here is the consent link."
+    return _message(text, _section(text), *_consent_blocks(result.url, result.expires_at))
 
 
 @message.register
@@ -176,20 +177,22 @@ def consent_link(scope: Scope, url: str, expires_at: datetime) -> dict:
         f"A Microsoft 365 global admin must open this link: {url}"
     )
     blocks = [
-        _section(
-            f"*{TITLE}* for *{name}*\nA Microsoft 365 admin must grant admin consent to finish. "
-            f"The link works once and expires {when(expires_at)}."
-        ),
+        _section(f"*{TITLE}* for *{name}*\nA Microsoft 365 admin must grant admin consent to finish."),
+        *_consent_blocks(url, expires_at),
+    ]
+    return {"text": text, "blocks": [b.to_dict() for b in blocks]}
+
+
+def _consent_blocks(url: str, expires_at: datetime) -> list[Block]:
+    return [
         ActionsBlock(
             elements=[
-                ButtonElement(
-                    text="Grant admin consent", url=url, action_id=ids.CONSENT_LINK_ACTION, style="primary"
-                )
+                ButtonElement(text="Grant admin consent", url=url, action_id=ids.CONSENT_LINK_ACTION, style="primary")
             ]
         ),
         ContextBlock(elements=[PlainTextObject(text=url)]),
+        ContextBlock(elements=[MarkdownTextObject(text=f"The link works once and expires {when(expires_at)}.")]),
     ]
-    return {"text": text, "blocks": [b.to_dict() for b in blocks]}
 
 
 def consent_granted(scope: Scope, organization: str, tenant_id: str) -> dict:
@@ -277,7 +280,7 @@ def outcome_modal(title: str, result) -> dict:
         callback_id=ids.ENABLE_VIEW,
         title=PlainTextObject(text=title[:24]),
         close=PlainTextObject(text="Close"),
-        blocks=[_section(body["text"])],
+        blocks=body["blocks"],
     )
     return view.to_dict()
 

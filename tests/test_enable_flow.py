@@ -357,3 +357,15 @@ async def test_slow_zoom_and_a_member_gets_the_refusal_in_the_modal(stack):
     await stack.command("enable account", MEMBER)
     [update] = await stack.slack.wait_for("views.update", timeout=10)
     assert "only Zoom account owners and admins" in json.dumps(update.args())
+
+
+async def test_when_the_dm_fails_the_modal_still_shows_the_link(stack):
+    view = await open_enable_modal(stack, "enable account")
+    stack.slack.fail_next("chat.postMessage", 200, {"ok": False, "error": "cannot_dm_bot"})
+    await stack.submit_view(view)
+    [update] = await stack.slack.wait_for("views.update")
+    shown = json.dumps(update.args()["view"])
+    request = (await rows(stack, ConsentRequest))[0]
+    links = re.findall(r'"url": "([^"]+)"', shown)
+    assert links and hashlib.sha256(state_of(links[0]).encode()).hexdigest() == request.state_hash
+    assert "pending" in shown

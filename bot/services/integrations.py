@@ -212,10 +212,9 @@ class IntegrationService:
             await repo.add_consent_request(request)
             event = await self._audit(repo, actor, scope, Action.ENABLE_REQUESTED, "consent link sent", correlation)
         await self.notifier.audit(event)
-        delivered = await self.notifier.consent_link(
-            actor, scope, self.microsoft.consent_url(state), request.expires_at
-        )
-        return ConsentLinkSent(scope, request.expires_at, delivered)
+        url = self.microsoft.consent_url(state)
+        delivered = await self.notifier.consent_link(actor, scope, url, request.expires_at)
+        return ConsentLinkSent(scope, request.expires_at, delivered, url)
 
     # the Microsoft callback -----------------------------------------------
 

@@ -76,7 +76,8 @@ class EnableForm:
 class ConsentLinkSent:
     scope: Scope
     expires_at: datetime
-    delivered: bool
+    delivered: bool  # the DM reached Slack
+    url: str = field(default="", repr=False)  # carries the consent state: show only to its admin
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ def enable_submitted(service: IntegrationService):
         await ack(response_action="update", view=views.progress_modal(scope))
 
         result = await service.request_consent(actor, scope, choices)
-        title = "Check your DMs" if isinstance(result, ConsentLinkSent) and result.delivered else "Not enabled"
+        title = "Consent needed" if isinstance(result, ConsentLinkSent) else "Not enabled"
         try:
             await client.views_update(view_id=view_id, view=views.outcome_modal(title, result))
         except SlackApiError:
