@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 import aiohttp
 from aiohttp import web
@@ -21,9 +22,10 @@ from bot.clients.microsoft import MicrosoftClient
 from bot.clients.zoom import ZoomClient
 from bot.config import Settings
 from bot.crypto import Vault
+from bot.services import Services
 from bot.services.access import AccessPolicy
+from bot.services.base import Deps
 from bot.services.directory import GroupDirectory
-from bot.services.integrations import IntegrationService
 from handlers.notifier import SlackNotifier
 from handlers.payloads import well_formed
 from storage import migrate
@@ -41,7 +43,7 @@ class Runtime:
     db: Database
     http: aiohttp.ClientSession
     bolt: AsyncApp
-    service: IntegrationService
+    services: Services
     verifier: SignatureVerifier
 
     async def close(self) -> None:
@@ -77,19 +79,21 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True) -> Runti
         redirect_uri=settings.redirect_uri,
         discover_instances=settings.authority_is_microsoft,
     )
-    service = IntegrationService(
-        db=db,
-        vault=Vault(settings.encryption_keys),
-        access=AccessPolicy(slack, zoom, settings.admins),
-        directory=GroupDirectory(zoom),
-        microsoft=microsoft,
-        notifier=SlackNotifier(slack, settings.audit_channel),
-        zoom_account_id=settings.zoom_account_id,
-        consent_ttl=settings.consent_ttl,
+    services = Services.build(
+        Deps(
+            db=db,
+            vault=Vault(settings.encryption_keys),
+            access=AccessPolicy(slack, zoom, settings.admins),
+            directory=GroupDirectory(zoom),
+            microsoft=microsoft,
+            notifier=SlackNotifier(slack, settings.audit_channel),
+            zoom_account_id=settings.zoom_account_id,
+            consent_ttl=timedelta(seconds=settings.consent_ttl),
+        )
     )
     bolt = AsyncApp(signing_secret=settings.slack_signing_secret, client=slack, logger=logging.getLogger("slack_bolt"))
-    handlers.register(bolt, service)
-    return Runtime(settings, db, http, bolt, service, SignatureVerifier(settings.slack_signing_secret))
+    handlers.register(bolt, services)
+    return Runtime(settings, db, http, bolt, services, SignatureVerifier(settings.slack_signing_secret))
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -132,7 +136,7 @@ async def slack_events(request: web.Request) -> web.StreamResponse:
 async def microsoft_callback(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
     params = {key: request.query.getone(key) for key in request.query.keys()}
-    page = await runtime.service.complete_consent(params)
+    page = await runtime.services.callback.complete(params)
     return web.Response(
         status=page.status, text=pages.render(page), content_type="text/html", headers=pages.HEADERS
     )

@@ -2,12 +2,14 @@
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.services.integrations import IntegrationService
-from handlers import actions, commands, errors, modals
+from bot.services import Services
+from handlers import actions, commands, errors, events, modals, options
 
 
-def register(app: AsyncApp, service: IntegrationService) -> None:
+def register(app: AsyncApp, services: Services) -> None:
     errors.register(app)
-    commands.register(app, service)
-    modals.register(app, service)
-    actions.register(app, service)
+    commands.register(app, services)
+    modals.register(app, services)
+    actions.register(app, services)
+    options.register(app, services)
+    events.register(app, services)

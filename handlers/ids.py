@@ -24,3 +24,22 @@ FIELD_BLOCKS = {
 
 # Messages
 CONSENT_LINK_ACTION = "open_consent_link"
+
+# Disable
+DISABLE_ACTION = "disable_scope"
+
+# Next / Previous on status and groups listings, and on the Home tab
+PAGE_PREVIOUS_ACTION = "page_previous"
+PAGE_NEXT_ACTION = "page_next"
+HOME_PAGE_PREVIOUS_ACTION = "home_page_previous"
+HOME_PAGE_NEXT_ACTION = "home_page_next"
+
+# Home tab buttons
+HOME_ENABLE_ACTION = "home_enable"
+HOME_DISABLE_ACTION = "home_disable"
+
+# The configuration modal (`/zoomcal` with no text)
+CONFIGURE_VIEW = "zoomcal_configure"
+SCOPE_BLOCK = "scope"
+SCOPE_ACTION = "scope_choice"
+CONFIRM_DISABLE_VIEW = "zoomcal_confirm_disable"

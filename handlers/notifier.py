@@ -9,7 +9,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Actor, Scope
-from handlers import views
+from handlers.blocks import messages as views
 from storage.models import AuditEvent
 
 log = logging.getLogger(__name__)

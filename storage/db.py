@@ -37,6 +37,13 @@ class Database:
         async with self._sessions() as session, session.begin():
             yield Repository(session)
 
+    async def scrub(self) -> None:
+        """After deleting secrets: on SQLite, fold the WAL into the (secure_delete) file and empty it."""
+        if self.engine.dialect.name != "sqlite":
+            return  # PostgreSQL: VACUUM reclaims dead tuples; autovacuum runs it
+        async with self.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
     async def ping(self) -> bool:
         try:
             async with self.engine.connect() as conn:

@@ -24,6 +24,7 @@ class ConsumeFailure(Enum):
     UNKNOWN = "unknown"
     EXPIRED = "expired"
     USED = "used"
+    CANCELLED = "cancelled"
 
 
 @dataclass(frozen=True)
@@ -96,6 +97,46 @@ class Repository:
         await self.session.refresh(row)
         return row
 
+    async def mark_disabled(self, key: ScopeKey, *, user: str, now: datetime | None = None) -> Integration | None:
+        """Switch a configured scope to disabled; None when there was nothing to switch.
+
+        One conditional UPDATE: of concurrent callers exactly one sees a row change.
+        """
+        result = await self.session.execute(
+            update(Integration)
+            .where(
+                Integration.zoom_account_id == key.zoom_account_id,
+                Integration.scope_kind == key.kind,
+                Integration.group_id == key.group_id,
+                Integration.status != "disabled",
+            )
+            .values(
+                status="disabled",
+                detail=None,
+                updated_by=user,
+                updated_at=now or utcnow(),
+                version=Integration.version + 1,
+            )
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return None
+        row = await self.integration(key)
+        await self.session.refresh(row)
+        return row
+
+    async def mark_verified(self, key: ScopeKey, now: datetime) -> None:
+        await self.session.execute(
+            update(Integration)
+            .where(
+                Integration.zoom_account_id == key.zoom_account_id,
+                Integration.scope_kind == key.kind,
+                Integration.group_id == key.group_id,
+            )
+            .values(last_verified_at=now)
+            .execution_options(synchronize_session=False)
+        )
+
     # credentials --------------------------------------------------------
 
     async def save_credentials(self, integration_id: int, ciphertext: bytes) -> None:
@@ -133,6 +174,7 @@ class Repository:
             .where(
                 ConsentRequest.state_hash == state_hash,
                 ConsentRequest.used_at.is_(None),
+                ConsentRequest.cancelled_at.is_(None),
                 ConsentRequest.expires_at > now,
             )
             .values(used_at=now)
@@ -145,25 +187,42 @@ class Repository:
             return Consumed(row)
         if row is None:
             return Consumed(None, ConsumeFailure.UNKNOWN)
+        if row.cancelled_at is not None:
+            return Consumed(None, ConsumeFailure.CANCELLED)
         if row.used_at is not None:
             return Consumed(None, ConsumeFailure.USED)
         return Consumed(None, ConsumeFailure.EXPIRED)
 
+    @staticmethod
+    def _open_consents(key: ScopeKey, now: datetime):
+        return (
+            ConsentRequest.zoom_account_id == key.zoom_account_id,
+            ConsentRequest.scope_kind == key.kind,
+            ConsentRequest.group_id == key.group_id,
+            ConsentRequest.used_at.is_(None),
+            ConsentRequest.cancelled_at.is_(None),
+            ConsentRequest.expires_at > now,
+        )
+
     async def pending_consent(self, key: ScopeKey, now: datetime | None = None) -> ConsentRequest | None:
-        """The newest unused, unexpired consent request of a scope."""
+        """The newest open (unused, uncancelled, unexpired) consent request of a scope."""
         query = (
             select(ConsentRequest)
-            .where(
-                ConsentRequest.zoom_account_id == key.zoom_account_id,
-                ConsentRequest.scope_kind == key.kind,
-                ConsentRequest.group_id == key.group_id,
-                ConsentRequest.used_at.is_(None),
-                ConsentRequest.expires_at > (now or utcnow()),
-            )
+            .where(*self._open_consents(key, now or utcnow()))
             .order_by(ConsentRequest.created_at.desc(), ConsentRequest.id.desc())
             .limit(1)
         )
         return (await self.session.execute(query)).scalar_one_or_none()
+
+    async def cancel_consents(self, key: ScopeKey, now: datetime | None = None) -> int:
+        now = now or utcnow()
+        result = await self.session.execute(
+            update(ConsentRequest)
+            .where(*self._open_consents(key, now))
+            .values(cancelled_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return result.rowcount or 0
 
     # audit --------------------------------------------------------------
 

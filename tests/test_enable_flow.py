@@ -193,7 +193,7 @@ async def test_whole_flow_for_a_group(stack):
     [integration] = await rows(stack, Integration)
     assert integration.status == "active" and integration.enabled_by == ADMIN
     [credential] = await rows(stack, Credential)
-    secret = stack.runtime.service.vault.decrypt_json(credential.ciphertext)
+    secret = stack.runtime.services.deps.vault.decrypt_json(credential.ciphertext)
     assert secret["tenant_id"] == stack.tenant_id
     assert secret["organization"] == "Contoso Ltd"
     assert "Calendars.ReadWrite" in secret["roles"]
@@ -309,7 +309,7 @@ async def test_tenant_stored_is_the_one_in_the_token(stack):
     status, _, _ = await stack.callback(query)
     assert status == 200
     [credential] = await rows(stack, Credential)
-    assert stack.runtime.service.vault.decrypt_json(credential.ciphertext)["tenant_id"] == stack.tenant_id
+    assert stack.runtime.services.deps.vault.decrypt_json(credential.ciphertext)["tenant_id"] == stack.tenant_id
 
 
 @pytest.mark.parametrize("tenant", ["../../evil", "a b", "", "x" * 300])

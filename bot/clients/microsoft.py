@@ -85,6 +85,10 @@ class MicrosoftClient:
         self._http = requests.Session()
         self._http.mount("https://", _TrustAdapter(tls))
 
+    @property
+    def client_id(self) -> str:
+        return self._client_id
+
     def consent_url(self, state: str) -> str:
         query = "&".join(
             f"{name}={quote(value, safe=':/')}"

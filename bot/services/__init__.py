@@ -1,1 +1,39 @@
 """The rules of zoomcal. Handlers call one method here; storage and clients do the I/O."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.services.audit_log import AuditLogService
+from bot.services.base import Deps
+from bot.services.callback import ConsentCallbackService
+from bot.services.configure import ConfigureService
+from bot.services.disable import DisableService
+from bot.services.enable import EnableService
+from bot.services.overview import OverviewService
+from bot.services.verify import VerifyService
+
+
+@dataclass(frozen=True)
+class Services:
+    deps: Deps
+    enable: EnableService
+    callback: ConsentCallbackService
+    disable: DisableService
+    overview: OverviewService
+    verify: VerifyService
+    audit_log: AuditLogService
+    configure: ConfigureService
+
+    @classmethod
+    def build(cls, deps: Deps) -> Services:
+        return cls(
+            deps,
+            EnableService(deps),
+            ConsentCallbackService(deps),
+            DisableService(deps),
+            OverviewService(deps),
+            VerifyService(deps),
+            AuditLogService(deps),
+            ConfigureService(deps),
+        )

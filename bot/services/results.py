@@ -63,12 +63,90 @@ class ScopeStatus:
 @dataclass(frozen=True)
 class StatusReport:
     scopes: tuple[ScopeStatus, ...]
-    single: bool  # one scope asked for: show details
+    single: bool = False  # one scope asked for: show details
+    page: int = 1
+    pages: int = 1
+    listing: str = "status"  # "status" or "groups": what Next / Previous page through
+    query: str = ""  # the `groups` filter
+    total: int = 0  # scopes across all pages
+
+
+@dataclass(frozen=True)
+class Dashboard:
+    """The App Home tab: the report for admins, a short note for everyone else."""
+
+    report: StatusReport | None
+
+
+@dataclass(frozen=True)
+class DisableConfirm:
+    scope: Scope
+    status: Status
+    has_credentials: bool
+
+
+@dataclass(frozen=True)
+class Disabled:
+    scope: Scope
+    user_id: str
+    at: datetime
+    credentials_deleted: bool
+    links_cancelled: int
+    app_id: str  # the Entra app whose enterprise application stays in the tenant
+
+
+@dataclass(frozen=True)
+class NothingToDisable:
+    scope: Scope
+    status: Status  # disabled already, or never configured
+    user_id: str | None = None
+    at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Verified:
+    scope: Scope
+    ok: bool
+    at: datetime
+    organization: str | None = None
+    tenant_id: str | None = None
+    roles: tuple[str, ...] = ()
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class NotVerifiable:
+    scope: Scope
+    status: Status
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    at: datetime
+    user_id: str
+    scope: Scope
+    action: str
+    outcome: str
+    detail: str | None
+    correlation_id: str
+
+
+@dataclass(frozen=True)
+class AuditLog:
+    entries: tuple[AuditEntry, ...]
+    asked: int
 
 
 @dataclass(frozen=True)
 class EnableForm:
     scope: Scope
+    choices: Choices = field(default_factory=Choices)
+
+
+@dataclass(frozen=True)
+class ConfigureForm:
+    """The configuration dialog may open: it starts at the account with the portal's choices."""
+
     choices: Choices = field(default_factory=Choices)
 
 

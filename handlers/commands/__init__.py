@@ -1,10 +1,10 @@
 from slack_bolt.async_app import AsyncApp
 
-from bot.services.integrations import IntegrationService
+from bot.services import Services
 from handlers import ids
-from handlers.errors import guarded
 from handlers.commands.zoomcal import zoomcal_command
+from handlers.errors import guarded
 
 
-def register(app: AsyncApp, service: IntegrationService) -> None:
-    app.command(ids.COMMAND)(guarded(zoomcal_command(service)))
+def register(app: AsyncApp, services: Services) -> None:
+    app.command(ids.COMMAND)(guarded(zoomcal_command(services)))

@@ -1,10 +1,14 @@
 from slack_bolt.async_app import AsyncApp
 
-from bot.services.integrations import IntegrationService
+from bot.services import Services
 from handlers import ids
 from handlers.errors import guarded
+from handlers.modals.configure_submitted import configure_submitted
+from handlers.modals.confirm_disable_submitted import confirm_disable_submitted
 from handlers.modals.enable_submitted import enable_submitted
 
 
-def register(app: AsyncApp, service: IntegrationService) -> None:
-    app.view_submission(ids.ENABLE_VIEW)(guarded(enable_submitted(service)))
+def register(app: AsyncApp, services: Services) -> None:
+    app.view_submission(ids.ENABLE_VIEW)(guarded(enable_submitted(services)))
+    app.view_submission(ids.CONFIGURE_VIEW)(guarded(configure_submitted(services)))
+    app.view_submission(ids.CONFIRM_DISABLE_VIEW)(guarded(confirm_disable_submitted(services)))

@@ -3,40 +3,26 @@
 from __future__ import annotations
 
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.domain import Actor
-from bot.services.integrations import IntegrationService
-from bot.services.results import ConsentLinkSent
-from handlers import ids, views
-from handlers.errors import MalformedPayload
+from bot.services import Services
+from handlers import ids
+from handlers.blocks import modals
+from handlers.modals.submission import Submission, show_outcome
 
 
-def enable_submitted(service: IntegrationService):
+def enable_submitted(services: Services):
     async def handle(ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient) -> None:
-        try:
-            actor = Actor(str(body["team"]["id"]), str(body["user"]["id"]))
-            values = view["state"]["values"]
-            view_id = str(view["id"])
-        except (KeyError, TypeError):
-            raise MalformedPayload("view_submission") from None
-        scope = views.scope_from_metadata(view.get("private_metadata") or "")
-        choices = views.choices_from_state(values)
-        problems = service.check_choices(choices)
+        submission = Submission.read(body, view)
+        scope = modals.scope_from_metadata(view.get("private_metadata"))
+        choices = modals.choices_from_state(submission.values)
+        problems = services.enable.check_choices(choices)
         if problems:
             await ack(response_action="errors", errors={ids.FIELD_BLOCKS[f]: m for f, m in problems.items()})
             return
         # Keep the modal open with a progress note; it shows the outcome once known.
-        await ack(response_action="update", view=views.progress_modal(scope))
-
-        result = await service.request_consent(actor, scope, choices)
-        title = "Consent needed" if isinstance(result, ConsentLinkSent) else "Not enabled"
-        try:
-            await client.views_update(view_id=view_id, view=views.outcome_modal(title, result))
-        except SlackApiError:
-            # The admin closed the modal meanwhile; the DM (or its absence) still tells them.
-            if not isinstance(result, ConsentLinkSent):
-                await client.chat_postMessage(channel=actor.user_id, **views.message(result))
+        await ack(response_action="update", view=modals.progress_modal(scope))
+        result = await services.enable.request_consent(submission.actor, scope, choices)
+        await show_outcome(client, submission, result)
 
     return handle

@@ -1,0 +1,119 @@
+"""What every service shares: its dependencies, audit writing, refusals and scope lookup."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from bot.clients.errors import UpstreamError
+from bot.clients.microsoft import MicrosoftClient
+from bot.command import Target
+from bot.crypto import DecryptionError, Vault
+from bot.domain import Action, Actor, Scope
+from bot.services.access import AccessPolicy
+from bot.services.directory import GroupDirectory
+from bot.services.notifier import Notifier
+from bot.services.results import Failure, UnknownGroup
+from storage.db import Database
+from storage.models import AuditEvent, utcnow
+from storage.repository import Repository
+
+log = logging.getLogger("zoomcal.services")
+
+
+@dataclass(frozen=True)
+class Deps:
+    db: Database
+    vault: Vault
+    access: AccessPolicy
+    directory: GroupDirectory
+    microsoft: MicrosoftClient
+    notifier: Notifier
+    zoom_account_id: str
+    consent_ttl: timedelta
+
+
+def answers_upstream_failures(method):
+    """An outside service failing past its retries becomes an answer, never an exception."""
+
+    @functools.wraps(method)
+    async def wrapper(*args, **kwargs):
+        try:
+            return await method(*args, **kwargs)
+        except UpstreamError as exc:
+            log.warning("%s failed: %s", exc.service, exc.message)
+            return Failure(exc.service, exc.message)
+
+    return wrapper
+
+
+class ServiceBase:
+    def __init__(self, deps: Deps):
+        self.deps = deps
+        self.db = deps.db
+        self.account_id = deps.zoom_account_id
+
+    async def is_admin(self, actor: Actor) -> bool:
+        return await self.deps.access.is_admin(actor)
+
+    def open_credentials(self, ciphertext: bytes) -> dict:
+        try:
+            return self.deps.vault.decrypt_json(ciphertext)
+        except DecryptionError:
+            return {"organization": "(cannot decrypt: check ZOOMCAL_ENCRYPTION_KEY)"}
+
+    async def resolve(self, target: Target) -> Scope | UnknownGroup:
+        """The scope a typed target names, checked against Zoom's groups."""
+        if target.is_account:
+            return Scope.account()
+        group, suggestions = await self.deps.directory.find(target.group_name or "")
+        if group is None:
+            return UnknownGroup(target.group_name or "", suggestions)
+        return Scope.group(group.id, group.name)
+
+    async def refuse(self, actor: Actor, scope: Scope | None, what: str) -> None:
+        """Audits a refused change (refusals are audit events too)."""
+        async with self.db.transaction() as repo:
+            event = await self.audit(repo, actor, scope or Scope.account(), Action.REFUSED, "refused", new_correlation(), what)
+        await self.deps.notifier.audit(event)
+
+    async def audit(
+        self,
+        repo: Repository,
+        actor: Actor,
+        scope: Scope,
+        action: Action,
+        outcome: str,
+        correlation_id: str,
+        detail: str | None = None,
+    ) -> AuditEvent:
+        return await repo.add_audit(
+            AuditEvent(
+                created_at=utcnow(),
+                slack_team_id=actor.team_id,
+                slack_user_id=actor.user_id,
+                zoom_account_id=self.account_id,
+                scope_kind=scope.kind.value,
+                group_id=scope.group_id,
+                scope_name=scope.name,
+                action=action.value,
+                outcome=outcome,
+                detail=detail,
+                correlation_id=correlation_id,
+            )
+        )
+
+
+def new_correlation() -> str:
+    return str(uuid.uuid4())
+
+
+def scope_title(scope: Scope) -> str:
+    return "the Zoom account" if scope.is_account else f"the Zoom group {scope.name}"
+
+
+def command_target(scope: Scope) -> str:
+    return "account" if scope.is_account else f"group {scope.name}"

@@ -1,0 +1,107 @@
+"""Microsoft's admin-consent redirect: consume the state, get a token, store the credentials."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from bot.clients.errors import UpstreamError
+from bot.clients.microsoft import valid_tenant
+from bot.domain import Action, Actor, Scope, ScopeKind, Status
+from bot.services import consent
+from bot.services.base import ServiceBase, command_target, scope_title
+from bot.services.results import CallbackPage
+from storage.models import ConsentRequest
+from storage.repository import ConsumeFailure
+
+
+class ConsentCallbackService(ServiceBase):
+    async def complete(self, params: Mapping[str, str]) -> CallbackPage:
+        state = params.get("state")
+        if not consent.plausible_state(state):
+            return _bad_link(ConsumeFailure.UNKNOWN)
+        async with self.db.transaction() as repo:
+            consumed = await repo.consume_consent_request(consent.state_hash(state))
+        if consumed.request is None:
+            return _bad_link(consumed.failure)
+        request = consumed.request
+        actor = Actor(request.slack_team_id, request.slack_user_id)
+        scope = Scope(ScopeKind(request.scope_kind), request.group_id, request.scope_name)
+
+        # Microsoft sends admin_consent=True alongside errors too: look at `error` first.
+        if params.get("error"):
+            reason = f"{params['error'][:100]}: {params.get('error_description', '')[:500]}".rstrip(": ")
+            return await self._failed(actor, scope, request, f"Microsoft reported {reason}")
+        if params.get("admin_consent", "").lower() != "true":
+            return await self._failed(actor, scope, request, "Microsoft did not confirm admin consent")
+        tenant = params.get("tenant", "")
+        if not valid_tenant(tenant):
+            return await self._failed(actor, scope, request, "Microsoft's answer named no valid tenant")
+        microsoft = self.deps.microsoft
+        try:
+            token = await microsoft.app_token(tenant)
+            if not token.roles:
+                raise UpstreamError(
+                    "Microsoft",
+                    "issued a token without application permissions: admin consent is incomplete. "
+                    "Grant the app's application permissions in Entra and try again",
+                )
+            organization = await microsoft.organization(token)
+        except UpstreamError as exc:
+            return await self._failed(actor, scope, request, f"{exc.service} {exc.message}")
+
+        # The tenant stored is the one Microsoft put in the token, not the query parameter.
+        secret = {
+            "tenant_id": token.tenant_id,
+            "roles": list(token.roles),
+            "organization": organization.display_name,
+            "domains": list(organization.domains),
+            "token_cache": token.cache,
+        }
+        async with self.db.transaction() as repo:
+            row = await repo.save_status(
+                scope.key(self.account_id), name=scope.name, status=Status.ACTIVE, user=actor.user_id
+            )
+            await repo.save_credentials(row.id, self.deps.vault.encrypt_json(secret))
+            event = await self.audit(
+                repo, actor, scope, Action.CONSENT_GRANTED, "active", request.correlation_id, organization.display_name
+            )
+        await self.deps.notifier.audit(event)
+        await self.deps.notifier.consent_granted(actor, scope, organization.display_name, token.tenant_id)
+        return CallbackPage(
+            200,
+            "Integration active",
+            f"The Office 365 calendar and mail integration for {scope_title(scope)} now uses "
+            f"application permissions of {organization.display_name}.",
+            succeeded=True,
+            scope=scope,
+            organization=organization.display_name,
+        )
+
+    async def _failed(self, actor: Actor, scope: Scope, request: ConsentRequest, reason: str) -> CallbackPage:
+        async with self.db.transaction() as repo:
+            await repo.save_status(
+                scope.key(self.account_id), name=scope.name, status=Status.FAILED, user=actor.user_id, detail=reason
+            )
+            event = await self.audit(repo, actor, scope, Action.CONSENT_FAILED, "failed", request.correlation_id, reason)
+        await self.deps.notifier.audit(event)
+        await self.deps.notifier.consent_failed(actor, scope, reason)
+        return CallbackPage(
+            200,
+            "The integration was not enabled",
+            f"{reason}. Nothing was stored for {scope_title(scope)}. "
+            f"Run /zoomcal enable {command_target(scope)} in Slack to try again.",
+            scope=scope,
+        )
+
+
+def _bad_link(failure: ConsumeFailure | None) -> CallbackPage:
+    again = "Run /zoomcal enable account or /zoomcal enable group <name> in Slack to get a new link."
+    if failure is ConsumeFailure.EXPIRED:
+        return CallbackPage(400, "This consent link has expired", f"Consent links are valid for a limited time. {again}")
+    if failure is ConsumeFailure.USED:
+        return CallbackPage(400, "This consent link was already used", f"Each consent link works once. {again}")
+    if failure is ConsumeFailure.CANCELLED:
+        return CallbackPage(
+            400, "This consent link was cancelled", f"The integration was disabled after this link was sent. {again}"
+        )
+    return CallbackPage(400, "Unknown consent link", f"This link is not one zoomcal issued, or it is incomplete. {again}")

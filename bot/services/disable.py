@@ -1,0 +1,69 @@
+"""Disable and Delete: the scope switches to users' OAuth and its credentials are deleted."""
+
+from __future__ import annotations
+
+from bot.command import Target
+from bot.domain import Action, Actor, Scope, Status
+from bot.services.base import ServiceBase, answers_upstream_failures, new_correlation
+from bot.services.results import (
+    Disabled,
+    DisableConfirm,
+    Failure,
+    NothingToDisable,
+    Refused,
+    UnknownGroup,
+)
+from storage.models import utcnow
+
+
+class DisableService(ServiceBase):
+    @answers_upstream_failures
+    async def prepare(self, actor: Actor, target: Target) -> DisableConfirm | NothingToDisable | Refused | UnknownGroup | Failure:
+        """What the confirmation message shows (the button does the work)."""
+        if not await self.is_admin(actor):
+            await self.refuse(actor, None, f"disable {'account' if target.is_account else 'group ' + str(target.group_name)}")
+            return Refused()
+        scope = await self.resolve(target)
+        if isinstance(scope, UnknownGroup):
+            return scope
+        return await self.review(scope)
+
+    async def review(self, scope: Scope) -> DisableConfirm | NothingToDisable:
+        """Whether disabling ``scope`` would change anything, and what it would delete."""
+        async with self.db.transaction() as repo:
+            row = await repo.integration(scope.key(self.account_id))
+            has_credentials = row is not None and await repo.credentials(row.id) is not None
+        if row is None:
+            return NothingToDisable(scope, Status.INHERITS if not scope.is_account else Status.NOT_CONFIGURED)
+        if row.status == Status.DISABLED and not has_credentials:
+            return NothingToDisable(scope, Status.DISABLED, row.updated_by, row.updated_at)
+        return DisableConfirm(scope, Status(row.status), has_credentials)
+
+    @answers_upstream_failures
+    async def disable(self, actor: Actor, scope: Scope) -> Disabled | NothingToDisable | Refused | Failure:
+        """The confirmed click. Re-checks whoever clicked: anyone who sees a button can click it."""
+        if not await self.is_admin(actor):
+            await self.refuse(actor, scope, "disable")
+            return Refused()
+        key = scope.key(self.account_id)
+        now = utcnow()
+        async with self.db.transaction() as repo:
+            row = await repo.mark_disabled(key, user=actor.user_id, now=now)
+            if row is None:
+                current = await repo.integration(key)
+            else:
+                deleted = await repo.delete_credentials(row.id)
+                cancelled = await repo.cancel_consents(key, now)
+                event = await self.audit(
+                    repo, actor, scope, Action.DISABLED, "disabled", new_correlation(),
+                    f"{deleted} credential set(s) deleted, {cancelled} consent link(s) cancelled",
+                )
+        if row is None:
+            # A second click, a concurrent click, or a scope that was never configured.
+            if current is None:
+                return NothingToDisable(scope, Status.INHERITS if not scope.is_account else Status.NOT_CONFIGURED)
+            return NothingToDisable(scope, Status.DISABLED, current.updated_by, current.updated_at)
+        if deleted:
+            await self.db.scrub()
+        await self.deps.notifier.audit(event)
+        return Disabled(scope, actor.user_id, now, bool(deleted), cancelled, self.deps.microsoft.client_id)

@@ -1,0 +1,94 @@
+"""Enable: the modal's content, its choices, and Authorize and Save (pending + consent link)."""
+
+from __future__ import annotations
+
+from bot.command import Target
+from bot.domain import Action, Actor, Choices, Scope, Status
+from bot.services import consent
+from bot.services.base import ServiceBase, answers_upstream_failures, new_correlation
+from bot.services.results import ConsentLinkSent, EnableForm, Failure, Problem, Refused, UnknownGroup
+from storage.models import ConsentRequest, utcnow
+
+
+def check_choices(choices: Choices) -> dict[str, str]:
+    """Problems with an enable submission, by field name (empty when it can be saved)."""
+    problems: dict[str, str] = {}
+    if not choices.third_party:
+        problems["third_party"] = "Turn this on to enable the integration (use `/zoomcal disable` to turn it off)."
+    if choices.service != "office365":
+        problems["service"] = "zoomcal manages the Office 365 integration; choose Office 365."
+    if choices.authorize_with != "graph":
+        problems["authorize_with"] = "Application permissions need Graph API."
+    if choices.setup_by != "app_permissions":
+        problems["setup_by"] = (
+            "To let users set up the integration with OAuth, use `/zoomcal disable`: "
+            "it switches to OAuth and deletes the stored credentials."
+        )
+    return problems
+
+
+class EnableService(ServiceBase):
+    check_choices = staticmethod(check_choices)
+
+    @answers_upstream_failures
+    async def prepare(self, actor: Actor, target: Target) -> EnableForm | Refused | UnknownGroup | Failure:
+        """What the enable modal shows, after checking the user and the group."""
+        if not await self.is_admin(actor):
+            await self.refuse(actor, None, f"enable {_words(target)}")
+            return Refused()
+        scope = await self.resolve(target)
+        return EnableForm(scope) if isinstance(scope, Scope) else scope
+
+    @answers_upstream_failures
+    async def prepare_for(self, actor: Actor, scope: Scope) -> EnableForm | Refused | Failure:
+        """The enable modal for a scope already chosen (the Home tab's Enable button)."""
+        if not await self.is_admin(actor):
+            await self.refuse(actor, scope, "enable")
+            return Refused()
+        return EnableForm(scope)
+
+    @answers_upstream_failures
+    async def request_consent(
+        self, actor: Actor, scope: Scope, choices: Choices
+    ) -> ConsentLinkSent | Refused | Problem | Failure:
+        """Authorize and Save: the scope becomes pending and the admin gets a consent link."""
+        if check_choices(choices):
+            return Problem("Those choices cannot be saved; open the dialog again.")
+        if not await self.is_admin(actor):
+            await self.refuse(actor, scope, "enable")
+            return Refused()
+        state = consent.new_state()
+        now = utcnow()
+        request = ConsentRequest(
+            state_hash=consent.state_hash(state),
+            slack_team_id=actor.team_id,
+            slack_user_id=actor.user_id,
+            zoom_account_id=self.account_id,
+            scope_kind=scope.kind.value,
+            group_id=scope.group_id,
+            scope_name=scope.name,
+            created_at=now,
+            expires_at=now + self.deps.consent_ttl,
+            correlation_id=new_correlation(),
+        )
+        async with self.db.transaction() as repo:
+            await repo.save_status(
+                scope.key(self.account_id),
+                name=scope.name,
+                status=Status.PENDING,
+                user=actor.user_id,
+                settings=choices.as_dict(),
+                now=now,
+            )
+            await repo.add_consent_request(request)
+            event = await self.audit(
+                repo, actor, scope, Action.ENABLE_REQUESTED, "consent link sent", request.correlation_id
+            )
+        await self.deps.notifier.audit(event)
+        url = self.deps.microsoft.consent_url(state)
+        delivered = await self.deps.notifier.consent_link(actor, scope, url, request.expires_at)
+        return ConsentLinkSent(scope, request.expires_at, delivered, url)
+
+
+def _words(target: Target) -> str:
+    return "account" if target.is_account else f"group {target.group_name}"

@@ -1,0 +1,48 @@
+"""Verify: a fresh app-only token and a Graph call for the tenant a scope holds."""
+
+from __future__ import annotations
+
+from bot.clients.errors import UpstreamError
+from bot.command import Target
+from bot.domain import Actor, Scope, Status
+from bot.services.base import ServiceBase, answers_upstream_failures
+from bot.services.results import Failure, NotVerifiable, Refused, UnknownGroup, Verified
+from storage.models import utcnow
+
+
+class VerifyService(ServiceBase):
+    @answers_upstream_failures
+    async def verify(self, actor: Actor, target: Target) -> Verified | NotVerifiable | Refused | UnknownGroup | Failure:
+        if not await self.is_admin(actor):
+            return Refused()
+        scope = await self.resolve(target)
+        if isinstance(scope, UnknownGroup):
+            return scope
+        key = scope.key(self.account_id)
+        async with self.db.transaction() as repo:
+            row = await repo.integration(key)
+            credential = await repo.credentials(row.id) if row is not None else None
+        if row is None or credential is None:
+            status = Status(row.status) if row else (Status.NOT_CONFIGURED if scope.is_account else Status.INHERITS)
+            return NotVerifiable(scope, status)
+
+        secret = self.open_credentials(credential.ciphertext)
+        now = utcnow()
+        try:
+            token = await self.deps.microsoft.app_token(str(secret.get("tenant_id") or ""))
+            if not token.roles:
+                raise UpstreamError("Microsoft", "issued a token without application permissions: consent was revoked")
+            organization = await self.deps.microsoft.organization(token)
+        except UpstreamError as exc:
+            return Verified(scope, False, now, secret.get("organization"), secret.get("tenant_id"), error=f"{exc.service} {exc.message}")
+
+        secret |= {
+            "roles": list(token.roles),
+            "organization": organization.display_name,
+            "domains": list(organization.domains),
+            "token_cache": token.cache,
+        }
+        async with self.db.transaction() as repo:
+            await repo.save_credentials(row.id, self.deps.vault.encrypt_json(secret))
+            await repo.mark_verified(key, now)
+        return Verified(scope, True, now, organization.display_name, token.tenant_id, token.roles)

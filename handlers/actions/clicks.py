@@ -1,0 +1,39 @@
+"""What a button click carries."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+from bot.domain import Actor, Scope
+from handlers.blocks.common import decode_scope
+from handlers.errors import MalformedPayload
+
+
+@dataclass(frozen=True)
+class Click:
+    actor: Actor
+    value: str
+    trigger_id: str
+
+    @classmethod
+    def read(cls, body: dict) -> Click:
+        try:
+            user = body["user"]
+            team = body.get("team") or {}
+            action = body["actions"][0]
+            actor = Actor(str(team.get("id") or user.get("team_id") or ""), str(user["id"]))
+            return cls(actor, str(action.get("value") or ""), str(body.get("trigger_id") or ""))
+        except (KeyError, IndexError, TypeError, AttributeError):
+            raise MalformedPayload("block_actions") from None
+
+    def scope(self) -> Scope:
+        return decode_scope(self.value)
+
+    def page(self) -> tuple[str, str, int]:
+        """(listing, query, page) from a Next / Previous button."""
+        try:
+            data = json.loads(self.value)
+            return str(data["listing"]), str(data.get("query") or ""), int(data["page"])
+        except (ValueError, KeyError, TypeError):
+            raise MalformedPayload("page") from None

@@ -1,0 +1,70 @@
+"""Pieces every view shares: escaping, people, times, scopes carried in values."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
+
+from bot.domain import Scope, ScopeKind
+from handlers.errors import MalformedPayload
+
+TITLE = "Office 365 calendar and mail integration via Graph API with Application Permissions"
+OAUTH = "Users can set up the integration by using OAuth"
+MAX_SECTION = 2900  # Slack caps a section's text at 3000 characters
+ENTRA_ENTERPRISE_APPS = (
+    "https://entra.microsoft.com/#view/Microsoft_AAD_IAM/StartboardApplicationsMenuBlade/~/AppAppsPreview"
+)
+
+
+def escape(text: str) -> str:
+    """Makes user or Zoom text inert in mrkdwn: no mentions, links or formatting tricks."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def scope_words(scope: Scope) -> str:
+    return "Account" if scope.is_account else scope.name
+
+
+def scope_label(scope: Scope) -> str:
+    return "the account" if scope.is_account else f"group {scope.name}"
+
+
+def when(moment: datetime | None) -> str:
+    if moment is None:
+        return "never"
+    # Slack shows the reader's own time zone; the fallback is UTC.
+    fallback = moment.strftime("%Y-%m-%d %H:%M UTC")
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} {{time}}|{fallback}>"
+
+
+def who(user_id: str | None) -> str:
+    return f"<@{user_id}>" if user_id else "nobody"
+
+
+def section(mrkdwn: str) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=mrkdwn[:MAX_SECTION]))
+
+
+def message(text: str, *blocks: Block) -> dict:
+    return {"text": text[:3000], "blocks": [b.to_dict() for b in blocks] or [section(text).to_dict()]}
+
+
+def encode_scope(scope: Scope) -> str:
+    return json.dumps({"kind": scope.kind.value, "group_id": scope.group_id, "name": scope.name})
+
+
+def decode_scope(raw: object) -> Scope:
+    """A scope zoomcal put in a button value or private_metadata."""
+    try:
+        data = json.loads(raw)  # type: ignore[arg-type]
+        kind = ScopeKind(data["kind"])
+        group_id, name = str(data["group_id"]), str(data["name"])
+    except (ValueError, KeyError, TypeError):
+        raise MalformedPayload("scope") from None
+    if kind is ScopeKind.ACCOUNT:
+        return Scope.account()
+    if not group_id or not name:
+        raise MalformedPayload("scope")
+    return Scope.group(group_id, name)

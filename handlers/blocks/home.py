@@ -1,0 +1,43 @@
+"""The App Home tab: the account and the groups with their state and Enable / Disable buttons."""
+
+from __future__ import annotations
+
+from slack_sdk.models.blocks import Block, ButtonElement, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.views import View
+
+from bot.domain import Status
+from bot.services.results import Dashboard, Failure
+from handlers import ids
+from handlers.blocks.common import MAX_SECTION, TITLE, encode_scope, scope_words, section
+from handlers.blocks.messages import confirm_disable, message, pager, status_line
+
+ENABLED = (Status.ACTIVE, Status.PENDING, Status.FAILED)
+
+
+def home_view(dashboard: Dashboard | Failure, notice: object | None = None) -> dict:
+    blocks: list[Block] = [HeaderBlock(text="zoomcal"), section(f"*{TITLE}*")]
+    if notice is not None:
+        blocks.append(ContextBlock(elements=[MarkdownTextObject(text=message(notice)["text"][:MAX_SECTION])]))
+    if isinstance(dashboard, Failure):
+        blocks.append(section(message(dashboard)["text"]))
+    elif dashboard.report is None:
+        blocks.append(section("Only Zoom account owners and admins may see or change the integration."))
+    else:
+        report = dashboard.report
+        blocks += [_scope_row(item) for item in report.scopes]
+        blocks += pager(report, ids.HOME_PAGE_PREVIOUS_ACTION, ids.HOME_PAGE_NEXT_ACTION)
+    return View(type="home", blocks=blocks).to_dict()
+
+
+def _scope_row(item) -> SectionBlock:
+    if item.status in ENABLED:
+        button = ButtonElement(
+            text="Disable",
+            action_id=ids.HOME_DISABLE_ACTION,
+            value=encode_scope(item.scope),
+            style="danger",
+            confirm=confirm_disable(scope_words(item.scope)),
+        )
+    else:
+        button = ButtonElement(text="Enable", action_id=ids.HOME_ENABLE_ACTION, value=encode_scope(item.scope))
+    return SectionBlock(text=MarkdownTextObject(text=status_line(item)), accessory=button)

@@ -1,0 +1,326 @@
+"""Messages answering a service call (ephemeral answers, replaced messages, DMs)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import singledispatch
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ConfirmObject,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    PlainTextObject,
+)
+
+from bot.domain import Status
+from bot.services.results import (
+    AuditLog,
+    ConsentLinkSent,
+    Disabled,
+    DisableConfirm,
+    Failure,
+    HelpText,
+    NothingToDisable,
+    NotVerifiable,
+    Problem,
+    Refused,
+    ScopeStatus,
+    StatusReport,
+    UnknownGroup,
+    Verified,
+)
+from handlers import ids
+from handlers.blocks.common import (
+    ENTRA_ENTERPRISE_APPS,
+    OAUTH,
+    TITLE,
+    encode_scope,
+    escape,
+    message as _message,
+    scope_label,
+    scope_words,
+    section,
+    when,
+    who,
+)
+
+
+@singledispatch
+def message(result) -> dict:
+    raise TypeError(f"no message for {type(result).__name__}")
+
+
+@message.register
+def _(result: Refused) -> dict:
+    return _message(result.message)
+
+
+@message.register
+def _(result: Failure) -> dict:
+    return _message(f":warning: {result.service} {escape(result.message)}. Nothing was changed.")
+
+
+@message.register
+def _(result: Problem) -> dict:
+    return _message(escape(result.message))
+
+
+@message.register
+def _(result: UnknownGroup) -> dict:
+    text = f"There is no Zoom group named “{escape(result.name)}”."
+    if result.suggestions:
+        text += " Did you mean: " + ", ".join(f"*{escape(s)}*" for s in result.suggestions) + "?"
+    else:
+        text += " Try `/zoomcal groups` to list the groups."
+    return _message(text)
+
+
+@message.register
+def _(result: HelpText) -> dict:
+    lines = [f"`{escape(c)}`" for c in result.commands]
+    intro = "*zoomcal* manages Zoom's Office 365 calendar and mail integration. You may run:"
+    if not result.is_admin:
+        intro += "\n_Only Zoom account owners and admins may see or change the integration._"
+    return _message("\n".join([*(escape(p) for p in [result.problem] if p), intro, *lines]))
+
+
+@message.register
+def _(result: ConsentLinkSent) -> dict:
+    name = escape(scope_words(result.scope))
+    if result.delivered:
+        text = f"*{name}* is now pending. I sent you a direct message with the Microsoft admin consent link."
+    else:
+        text = f"*{name}* is now pending. Slack did not take my direct message, so here is the consent link."
+    return _message(text, section(text), *consent_blocks(result.url, result.expires_at))
+
+
+# status and groups ------------------------------------------------------------------------
+
+
+@message.register
+def _(result: StatusReport) -> dict:
+    if result.single:
+        item = result.scopes[0]
+        return _message(f"{escape(scope_words(item.scope))}: {item.status.value}", section(status_detail(item)))
+    title = "Zoom groups" if result.listing == "groups" else "Zoom calendar integration status"
+    if result.query:
+        title += f" matching “{result.query[:60]}”"
+    blocks: list[Block] = [HeaderBlock(text=title[:150])]
+    if not result.scopes:
+        blocks.append(section("No Zoom groups match." if result.query else "No Zoom groups."))
+    blocks += [section(status_line(item)) for item in result.scopes]
+    blocks += pager(result, ids.PAGE_PREVIOUS_ACTION, ids.PAGE_NEXT_ACTION)
+    text = "\n".join(status_line(item) for item in result.scopes) or title
+    return _message(text, *blocks)
+
+
+def pager(report: StatusReport, previous_id: str, next_id: str) -> list[Block]:
+    if report.pages <= 1:
+        return []
+    value = {"listing": report.listing, "query": report.query[:500]}
+    buttons = []
+    if report.page > 1:
+        buttons.append(ButtonElement(text="Previous", action_id=previous_id, value=json.dumps(value | {"page": report.page - 1})))
+    if report.page < report.pages:
+        buttons.append(ButtonElement(text="Next", action_id=next_id, value=json.dumps(value | {"page": report.page + 1})))
+    return [
+        ContextBlock(elements=[MarkdownTextObject(text=f"Page {report.page} of {report.pages} · {report.total} scopes")]),
+        ActionsBlock(elements=buttons),
+    ]
+
+
+def status_line(item: ScopeStatus) -> str:
+    line = f"*{escape(scope_words(item.scope))}*: {item.status.value}"
+    if item.status is Status.INHERITS and item.account_status is not None:
+        line += f" ({item.account_status.value})"
+    return line
+
+
+def status_detail(item: ScopeStatus) -> str:
+    lines = [f"*{escape(scope_words(item.scope))}*: {item.status.value}"]
+    if item.organization:
+        lines.append(f"Microsoft organization: {escape(item.organization)} (tenant `{escape(item.tenant_id or '')}`)")
+    if item.roles:
+        lines.append("Granted application permissions: " + ", ".join(escape(r) for r in item.roles))
+    if item.enabled_by:
+        lines.append(f"Enabled by {who(item.enabled_by)} on {when(item.enabled_at)}")
+    if item.updated_by and item.status is not Status.ACTIVE:
+        lines.append(f"Last changed by {who(item.updated_by)} on {when(item.updated_at)}")
+    if item.consent_expires_at and item.status is Status.PENDING:
+        lines.append(f"Consent link expires {when(item.consent_expires_at)}")
+    if item.detail and item.status is Status.FAILED:
+        lines.append(f"Reason: {escape(item.detail)}")
+    if item.status is Status.ACTIVE:
+        lines.append(f"Last verified: {when(item.last_verified_at)}")
+    if item.status is Status.DISABLED:
+        lines.append(OAUTH)
+    return "\n".join(lines)
+
+
+# disable --------------------------------------------------------------------------------------
+
+
+def confirm_disable(scope_text: str) -> ConfirmObject:
+    short = scope_text if len(scope_text) <= 60 else scope_text[:59] + "…"  # Slack: title 100, text 300
+    return ConfirmObject(
+        title=PlainTextObject(text=f"Disable for {short}"[:100]),
+        text=PlainTextObject(
+            text=f"{short} switches to “{OAUTH}”, and the stored Microsoft credentials are deleted from the server."
+        ),
+        confirm=PlainTextObject(text="Disable and Delete"),
+        deny=PlainTextObject(text="Cancel"),
+        style="danger",
+    )
+
+
+@message.register
+def _(result: DisableConfirm) -> dict:
+    name = scope_words(result.scope)
+    deleting = (
+        "The stored Microsoft credentials will be deleted from the server."
+        if result.has_credentials
+        else "No Microsoft credentials are stored for it."
+    )
+    text = (
+        f"*{escape(name)}* is {result.status.value}. Disabling switches it to “{OAUTH}”. {deleting}"
+    )
+    button = ButtonElement(
+        text="Disable and Delete",
+        action_id=ids.DISABLE_ACTION,
+        value=encode_scope(result.scope),
+        style="danger",
+        confirm=confirm_disable(name),
+    )
+    return _message(text, section(text), ActionsBlock(elements=[button]))
+
+
+@message.register
+def _(result: Disabled) -> dict:
+    name = escape(scope_words(result.scope))
+    text = (
+        f":white_check_mark: {who(result.user_id)} disabled *{name}* on {when(result.at)}. "
+        f"It now uses “{OAUTH}”."
+    )
+    text += " Its Microsoft credentials were deleted from the server." if result.credentials_deleted else ""
+    if result.links_cancelled:
+        text += f" {result.links_cancelled} open consent link(s) were cancelled."
+    note = (
+        "Microsoft's admin consent stays granted in the tenant until an Entra admin removes the "
+        f"enterprise application (app ID `{escape(result.app_id)}`) in the "
+        f"<{ENTRA_ENTERPRISE_APPS}|Entra admin center → Enterprise applications>."
+    )
+    return _message(text, section(text), ContextBlock(elements=[MarkdownTextObject(text=note)]))
+
+
+@message.register
+def _(result: NothingToDisable) -> dict:
+    name = escape(scope_words(result.scope))
+    if result.status is Status.DISABLED:
+        text = f"*{name}* is already disabled"
+        if result.user_id:
+            text += f" (by {who(result.user_id)} on {when(result.at)})"
+        text += f"; it uses “{OAUTH}”. Nothing was changed."
+    elif result.status is Status.INHERITS:
+        text = f"*{name}* has no setting of its own (it inherits the account's), so there is nothing to disable."
+    else:
+        text = f"The integration was never enabled for *{name}*; nothing to disable or delete."
+    return _message(text)
+
+
+# verify and audit ---------------------------------------------------------------------------------
+
+
+@message.register
+def _(result: Verified) -> dict:
+    name = escape(scope_words(result.scope))
+    if result.ok:
+        text = (
+            f":white_check_mark: *{name}*: Microsoft issued a fresh app-only token for "
+            f"{escape(result.organization or '')} (tenant `{escape(result.tenant_id or '')}`) and Graph answered. "
+            f"Roles: {', '.join(escape(r) for r in result.roles)}."
+        )
+    else:
+        text = f":x: *{name}*: verification failed. {escape(result.error or '')}"
+    return _message(text)
+
+
+@message.register
+def _(result: NotVerifiable) -> dict:
+    name = escape(scope_words(result.scope))
+    return _message(f"*{name}* is {result.status.value} and holds no Microsoft credentials to verify.")
+
+
+@message.register
+def _(result: AuditLog) -> dict:
+    if not result.entries:
+        return _message("The audit log is empty.")
+    lines = [
+        f"{when(e.at)} · {who(e.user_id)} · {escape(scope_words(e.scope))} · {escape(e.action)} · "
+        f"{escape(e.outcome)}" + (f" · {escape(e.detail[:200])}" if e.detail else "") + f" · `{e.correlation_id[:8]}`"
+        for e in result.entries
+    ]
+    blocks: list[Block] = [HeaderBlock(text=f"Audit log: last {len(result.entries)} events")]
+    chunk: list[str] = []
+    for line in lines:  # pack lines into sections under Slack's size limit
+        if sum(len(x) + 1 for x in chunk) + len(line) > 2900:
+            blocks.append(section("\n".join(chunk)))
+            chunk = []
+        chunk.append(line)
+    blocks.append(section("\n".join(chunk)))
+    return _message("\n".join(lines), *blocks[:50])
+
+
+# direct messages -------------------------------------------------------------------------------------
+
+
+def consent_link(scope, url: str, expires_at: datetime) -> dict:
+    name = escape(scope_words(scope))
+    text = (
+        f"Admin consent is needed to enable the Office 365 integration for {scope_words(scope)}. "
+        f"A Microsoft 365 global admin must open this link: {url}"
+    )
+    blocks = [
+        section(f"*{TITLE}* for *{name}*\nA Microsoft 365 admin must grant admin consent to finish."),
+        *consent_blocks(url, expires_at),
+    ]
+    return {"text": text, "blocks": [b.to_dict() for b in blocks]}
+
+
+def consent_blocks(url: str, expires_at: datetime) -> list[Block]:
+    return [
+        ActionsBlock(
+            elements=[
+                ButtonElement(text="Grant admin consent", url=url, action_id=ids.CONSENT_LINK_ACTION, style="primary")
+            ]
+        ),
+        ContextBlock(elements=[PlainTextObject(text=url)]),
+        ContextBlock(elements=[MarkdownTextObject(text=f"The link works once and expires {when(expires_at)}.")]),
+    ]
+
+
+def consent_granted(scope, organization: str, tenant_id: str) -> dict:
+    return _message(
+        f":white_check_mark: The Office 365 integration for *{escape(scope_words(scope))}* is active, "
+        f"using {escape(organization)} (tenant `{escape(tenant_id)}`)."
+    )
+
+
+def consent_failed(scope, reason: str) -> dict:
+    return _message(
+        f":x: The Office 365 integration for *{escape(scope_words(scope))}* was not enabled. {escape(reason)}"
+    )
+
+
+def audit_post(scope_name: str, user_id: str, action: str, outcome: str, detail: str | None) -> dict:
+    text = f"{who(user_id)} · {escape(scope_name)} · {escape(action)} · {escape(outcome)}"
+    if detail:
+        text += f"\n{escape(detail)}"
+    return _message(text)
+
+
+__all__ = ["message", "scope_label"]
