@@ -12,55 +12,8 @@ import pytest
 from sqlalchemy import select, text
 
 from storage.models import AuditEvent, ConsentRequest, Credential, Integration
+from tests.flows import consent_link, enable, last_response, open_enable_modal, rows, state_of
 from tests.harness import ADMIN, BOOTSTRAP, MEMBER, OWNER, Stack
-
-
-async def open_enable_modal(stack: Stack, text: str, user: str = ADMIN) -> dict:
-    status, body, trigger_id = await stack.command(text, user)
-    assert status == 200, body
-    opened = await stack.slack.wait_for("views.open")
-    call = opened[-1].args()
-    assert call["trigger_id"] == trigger_id
-    view = call["view"] if isinstance(call["view"], dict) else json.loads(call["view"])
-    view["id"] = stack.slack.opened_views[-1]["id"]
-    return view
-
-
-async def consent_link(stack: Stack, user: str = ADMIN) -> str:
-    [message] = [m for m in await stack.slack.wait_for("chat.postMessage") if m.args()["channel"] == user][-1:]
-    args = message.args()
-    blocks = args["blocks"] if isinstance(args["blocks"], list) else json.loads(args["blocks"])
-    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
-    url = buttons[0]["url"]
-    assert url in args["text"], "the link is in the text too"
-    return url
-
-
-async def enable(stack: Stack, text: str, user: str = ADMIN) -> tuple[dict, str]:
-    view = await open_enable_modal(stack, text, user)
-    status, body = await stack.submit_view(view, user)
-    assert status == 200, body
-    return view, await consent_link(stack, user)
-
-
-async def rows(stack: Stack, model):
-    async with stack.runtime.db.transaction() as repo:
-        return list((await repo.session.execute(select(model))).scalars())
-
-
-async def last_response(stack: Stack, count: int = 1) -> str:
-    responses = await stack.slack.wait_for("/response/", count=count)
-    payload = responses[count - 1].json()
-    assert payload.get("response_type", "ephemeral") == "ephemeral"
-    return "\n".join([payload["text"], *block_texts(payload.get("blocks") or [])])
-
-
-def block_texts(blocks: list[dict]) -> list[str]:
-    return [b["text"]["text"] for b in blocks if isinstance(b.get("text"), dict)]
-
-
-def state_of(url: str) -> str:
-    return parse_qs(urlsplit(url).query)["state"][0]
 
 
 # The modal ----------------------------------------------------------------------

@@ -1,0 +1,111 @@
+"""Steps of the flows that many tests take, over real HTTP against the fakes."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from urllib.parse import parse_qs, urlsplit
+
+from sqlalchemy import select
+
+from tests.harness import ADMIN, TEAM, Stack
+
+
+async def open_enable_modal(stack: Stack, text: str, user: str = ADMIN) -> dict:
+    status, body, trigger_id = await stack.command(text, user)
+    assert status == 200, body
+    opened = await stack.slack.wait_for("views.open")
+    call = opened[-1].args()
+    assert call["trigger_id"] == trigger_id
+    view = call["view"] if isinstance(call["view"], dict) else json.loads(call["view"])
+    view["id"] = stack.slack.opened_views[-1]["id"]
+    return view
+
+
+async def consent_link(stack: Stack, user: str = ADMIN) -> str:
+    [message] = [m for m in await stack.slack.wait_for("chat.postMessage") if m.args()["channel"] == user][-1:]
+    args = message.args()
+    blocks = args["blocks"] if isinstance(args["blocks"], list) else json.loads(args["blocks"])
+    buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
+    url = buttons[0]["url"]
+    assert url in args["text"], "the link is in the text too"
+    return url
+
+
+async def enable(stack: Stack, text: str, user: str = ADMIN) -> tuple[dict, str]:
+    view = await open_enable_modal(stack, text, user)
+    status, body = await stack.submit_view(view, user)
+    assert status == 200, body
+    return view, await consent_link(stack, user)
+
+
+async def rows(stack: Stack, model):
+    async with stack.runtime.db.transaction() as repo:
+        return list((await repo.session.execute(select(model))).scalars())
+
+
+async def last_response(stack: Stack, count: int = 1) -> str:
+    responses = await stack.slack.wait_for("/response/", count=count)
+    payload = responses[count - 1].json()
+    assert payload.get("response_type", "ephemeral") == "ephemeral"
+    return "\n".join([payload["text"], *block_texts(payload.get("blocks") or [])])
+
+
+def block_texts(blocks: list[dict]) -> list[str]:
+    texts = [b["text"]["text"] for b in blocks if isinstance(b.get("text"), dict)]
+    texts += [e["text"] for b in blocks if b.get("type") == "context" for e in b["elements"] if "text" in e]
+    return texts
+
+
+def state_of(url: str) -> str:
+    return parse_qs(urlsplit(url).query)["state"][0]
+
+
+async def activate(stack: Stack, text: str = "enable group Sales", user: str = ADMIN) -> str:
+    """Enable a scope all the way to active; returns the consent URL used."""
+    _, url = await enable(stack, text, user)
+    status, page, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(url)))
+    assert status == 200, page
+    return url
+
+
+async def click(stack: Stack, action_id: str, value: str, user: str = ADMIN, *, container: str = "message") -> str:
+    """Clicks a button; returns the response_url the bot may answer on."""
+    response_url = stack.slack.new_response_url()
+    payload = {
+        "type": "block_actions",
+        "team": {"id": TEAM, "domain": "example"},
+        "user": {"id": user, "team_id": TEAM, "name": user.lower()},
+        "api_app_id": "A0ZOOMCAL",
+        "trigger_id": stack.slack.new_trigger_id(),
+        "container": {"type": container},
+        "actions": [{"action_id": action_id, "block_id": "b", "type": "button", "value": value,
+                     "action_ts": "1.2"}],
+    }
+    if container == "message":
+        payload |= {"response_url": response_url, "channel": {"id": "C0GENERAL"}, "message": {"ts": "1.1"}}
+    status, body = await stack.interact(payload)
+    assert status == 200, body
+    return response_url
+
+
+async def response_at(stack: Stack, response_url: str, timeout: float = 5.0) -> dict:
+    [found] = (await stack.slack.wait_for(lambda r: response_url.endswith(r.path), timeout=timeout))[:1]
+    return found.json()
+
+
+def buttons(blocks: list[dict]) -> list[dict]:
+    found = []
+    for block in blocks:
+        found += [e for e in block.get("elements", []) if e.get("type") == "button"]
+        if (block.get("accessory") or {}).get("type") == "button":
+            found.append(block["accessory"])
+    return found
+
+
+def text_of(payload: dict) -> str:
+    return "\n".join([payload.get("text") or "", *block_texts(payload.get("blocks") or [])])
+
+
+def new_id() -> str:
+    return uuid.uuid4().hex[:8]
