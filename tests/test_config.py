@@ -75,10 +75,11 @@ def test_every_problem_is_named_once():
     assert not any("not-a-key" in p for p in problems), "a key must never be echoed"
 
 
-def test_multi_workspace_credentials_replace_the_bot_token():
+def test_multi_workspace_alone_is_refused_until_it_is_served():
     env = {k: v for k, v in MINIMAL.items() if k != "SLACK_BOT_TOKEN"}
-    s = load_settings(env | {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "cs"})
-    assert s.multi_workspace
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env | {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "cs"})
+    assert caught.value.problems == ["SLACK_BOT_TOKEN: required but not set"]
 
 
 def test_database_purpose_needs_only_a_url():
