@@ -109,6 +109,10 @@ class ConsentRequest(Base):
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     correlation_id: Mapped[str] = mapped_column(String(36))
+    # The scope's version once pending: a completion after any later change is stale.
+    integration_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    # The Slack submission that asked (a view id): a repeated submission makes no second link.
+    request_key: Mapped[str | None] = mapped_column(String(128), unique=True, nullable=True)
 
 
 class AuditEvent(Base):

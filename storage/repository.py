@@ -9,6 +9,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import AuditEvent, ConsentRequest, Credential, Integration, utcnow
@@ -18,6 +19,10 @@ class ScopeKey(NamedTuple):
     zoom_account_id: str
     kind: str  # "account" | "group"
     group_id: str  # "" for the account
+
+
+class Duplicate(Exception):
+    """A row with the same unique key exists (the caller's work was already done)."""
 
 
 class ConsumeFailure(Enum):
@@ -97,6 +102,34 @@ class Repository:
         await self.session.refresh(row)
         return row
 
+    async def settle(
+        self, key: ScopeKey, version: int, *, status: str, user: str, detail: str | None = None, now: datetime | None = None
+    ) -> Integration | None:
+        """Set a consent outcome only if the scope is unchanged since it became pending.
+
+        None means someone disabled or re-requested it meanwhile: the outcome is stale.
+        """
+        now = now or utcnow()
+        values: dict[str, Any] = {"status": status, "detail": detail, "updated_by": user, "updated_at": now}
+        if status == "active":
+            values |= {"enabled_by": user, "enabled_at": now}
+        result = await self.session.execute(
+            update(Integration)
+            .where(
+                Integration.zoom_account_id == key.zoom_account_id,
+                Integration.scope_kind == key.kind,
+                Integration.group_id == key.group_id,
+                Integration.version == version,
+            )
+            .values(**values, version=Integration.version + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if result.rowcount != 1:
+            return None
+        row = await self.integration(key)
+        await self.session.refresh(row)
+        return row
+
     async def mark_disabled(self, key: ScopeKey, *, user: str, now: datetime | None = None) -> Integration | None:
         """Switch a configured scope to disabled; None when there was nothing to switch.
 
@@ -161,9 +194,17 @@ class Repository:
 
     # consent requests ---------------------------------------------------
 
+    async def consent_by_request_key(self, request_key: str) -> ConsentRequest | None:
+        query = select(ConsentRequest).where(ConsentRequest.request_key == request_key)
+        return (await self.session.execute(query)).scalar_one_or_none()
+
     async def add_consent_request(self, request: ConsentRequest) -> ConsentRequest:
+        """Raises Duplicate when its request_key was used; the transaction must then be dropped."""
         self.session.add(request)
-        await self.session.flush()
+        try:
+            await self.session.flush()
+        except IntegrityError:
+            raise Duplicate(request.request_key) from None
         return request
 
     async def consume_consent_request(self, state_hash: str, now: datetime | None = None) -> Consumed:

@@ -14,6 +14,12 @@ from storage.models import ConsentRequest
 from storage.repository import ConsumeFailure
 
 
+SUPERSEDED = (
+    "The integration was disabled or enable was requested again while this consent was pending, "
+    "so this consent was not used"
+)
+
+
 class ConsentCallbackService(ServiceBase):
     async def complete(self, params: Mapping[str, str]) -> CallbackPage:
         state = params.get("state")
@@ -58,14 +64,21 @@ class ConsentCallbackService(ServiceBase):
             "token_cache": token.cache,
         }
         async with self.db.transaction() as repo:
-            row = await repo.save_status(
-                scope.key(self.account_id), name=scope.name, status=Status.ACTIVE, user=actor.user_id
-            )
-            await repo.save_credentials(row.id, self.deps.vault.encrypt_json(secret))
-            event = await self.audit(
-                repo, actor, scope, Action.CONSENT_GRANTED, "active", request.correlation_id, organization.display_name
-            )
+            row = await self._settle(repo, scope, request, Status.ACTIVE)
+            if row is not None:
+                await repo.save_credentials(row.id, self.deps.vault.encrypt_json(secret))
+                event = await self.audit(
+                    repo, actor, scope, Action.CONSENT_GRANTED, "active", request.correlation_id,
+                    organization.display_name,
+                )
+            else:
+                event = await self.audit(
+                    repo, actor, scope, Action.CONSENT_FAILED, "superseded", request.correlation_id, SUPERSEDED
+                )
         await self.deps.notifier.audit(event)
+        if row is None:
+            await self.deps.notifier.consent_failed(actor, scope, SUPERSEDED)
+            return CallbackPage(409, "Nothing was stored", f"{SUPERSEDED}.", scope=scope)
         await self.deps.notifier.consent_granted(actor, scope, organization.display_name, token.tenant_id)
         return CallbackPage(
             200,
@@ -77,11 +90,17 @@ class ConsentCallbackService(ServiceBase):
             organization=organization.display_name,
         )
 
+    async def _settle(self, repo, scope: Scope, request: ConsentRequest, status: Status, detail: str | None = None):
+        """The consent's outcome, unless the scope changed since the link was sent (then None)."""
+        key = scope.key(self.account_id)
+        if request.integration_version is None:  # a link from before versions were recorded
+            return await repo.save_status(key, name=scope.name, status=status, user=request.slack_user_id, detail=detail)
+        return await repo.settle(key, request.integration_version, status=status, user=request.slack_user_id, detail=detail)
+
     async def _failed(self, actor: Actor, scope: Scope, request: ConsentRequest, reason: str) -> CallbackPage:
         async with self.db.transaction() as repo:
-            await repo.save_status(
-                scope.key(self.account_id), name=scope.name, status=Status.FAILED, user=actor.user_id, detail=reason
-            )
+            # A stale failure (the scope was disabled or re-requested meanwhile) leaves the state alone.
+            await self._settle(repo, scope, request, Status.FAILED, reason)
             event = await self.audit(repo, actor, scope, Action.CONSENT_FAILED, "failed", request.correlation_id, reason)
         await self.deps.notifier.audit(event)
         await self.deps.notifier.consent_failed(actor, scope, reason)

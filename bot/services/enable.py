@@ -6,8 +6,17 @@ from bot.command import Target
 from bot.domain import Action, Actor, Choices, Scope, Status
 from bot.services import consent
 from bot.services.base import ServiceBase, answers_upstream_failures, new_correlation
-from bot.services.results import ConsentLinkSent, EnableForm, Failure, Problem, Refused, UnknownGroup
+from bot.services.results import (
+    AlreadySubmitted,
+    ConsentLinkSent,
+    EnableForm,
+    Failure,
+    Problem,
+    Refused,
+    UnknownGroup,
+)
 from storage.models import ConsentRequest, utcnow
+from storage.repository import Duplicate
 
 
 def check_choices(choices: Choices) -> dict[str, str]:
@@ -49,9 +58,13 @@ class EnableService(ServiceBase):
 
     @answers_upstream_failures
     async def request_consent(
-        self, actor: Actor, scope: Scope, choices: Choices
-    ) -> ConsentLinkSent | Refused | Problem | Failure:
-        """Authorize and Save: the scope becomes pending and the admin gets a consent link."""
+        self, actor: Actor, scope: Scope, choices: Choices, request_key: str | None = None
+    ) -> ConsentLinkSent | AlreadySubmitted | Refused | Problem | Failure:
+        """Authorize and Save: the scope becomes pending and the admin gets a consent link.
+
+        ``request_key`` names the submission (the modal's view id): a repeat makes nothing new.
+        Older open links of the scope are cancelled, so only the newest can complete.
+        """
         if check_choices(choices):
             return Problem("Those choices cannot be saved; open the dialog again.")
         if not await self.is_admin(actor):
@@ -70,20 +83,29 @@ class EnableService(ServiceBase):
             created_at=now,
             expires_at=now + self.deps.consent_ttl,
             correlation_id=new_correlation(),
+            request_key=request_key,
         )
-        async with self.db.transaction() as repo:
-            await repo.save_status(
-                scope.key(self.account_id),
-                name=scope.name,
-                status=Status.PENDING,
-                user=actor.user_id,
-                settings=choices.as_dict(),
-                now=now,
-            )
-            await repo.add_consent_request(request)
-            event = await self.audit(
-                repo, actor, scope, Action.ENABLE_REQUESTED, "consent link sent", request.correlation_id
-            )
+        try:
+            async with self.db.transaction() as repo:
+                if request_key and await repo.consent_by_request_key(request_key) is not None:
+                    return AlreadySubmitted(scope)
+                row = await repo.save_status(
+                    scope.key(self.account_id),
+                    name=scope.name,
+                    status=Status.PENDING,
+                    user=actor.user_id,
+                    settings=choices.as_dict(),
+                    now=now,
+                )
+                await repo.cancel_consents(scope.key(self.account_id), now)
+                request.integration_version = row.version
+                await repo.add_consent_request(request)
+                event = await self.audit(
+                    repo, actor, scope, Action.ENABLE_REQUESTED, "consent link sent", request.correlation_id
+                )
+        except Duplicate:
+            # The same submission won a concurrent race on request_key; this one changed nothing.
+            return AlreadySubmitted(scope)
         await self.deps.notifier.audit(event)
         url = self.deps.microsoft.consent_url(state)
         delivered = await self.deps.notifier.consent_link(actor, scope, url, request.expires_at)

@@ -37,6 +37,13 @@ class UnknownGroup:
 
 
 @dataclass(frozen=True)
+class AlreadySubmitted:
+    """The same dialog reached us twice (a double click, or Slack delivering it again)."""
+
+    scope: Scope
+
+
+@dataclass(frozen=True)
 class HelpText:
     commands: tuple[str, ...]
     is_admin: bool

@@ -19,6 +19,7 @@ from slack_sdk.models.blocks import (
 
 from bot.domain import Status
 from bot.services.results import (
+    AlreadySubmitted,
     AuditLog,
     ConsentLinkSent,
     Disabled,
@@ -87,6 +88,14 @@ def _(result: HelpText) -> dict:
     if not result.is_admin:
         intro += "\n_Only Zoom account owners and admins may see or change the integration._"
     return _message("\n".join([*(escape(p) for p in [result.problem] if p), intro, *lines]))
+
+
+@message.register
+def _(result: AlreadySubmitted) -> dict:
+    return _message(
+        f"This dialog for *{escape(scope_words(result.scope))}* was already submitted; "
+        "the consent link is in your direct messages."
+    )
 
 
 @message.register

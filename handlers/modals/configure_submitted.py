@@ -29,7 +29,7 @@ def configure_submitted(services: Services):
         else:
             await ack(response_action="update", view=modals.progress_modal(scope))
             if plan.path is Path.ENABLE:
-                result = await services.enable.request_consent(submission.actor, scope, choices)
+                result = await services.enable.request_consent(submission.actor, scope, choices, submission.view_id)
             else:
                 result = await services.disable.disable(submission.actor, scope)
             await show_outcome(client, submission, result)

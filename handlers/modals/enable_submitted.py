@@ -22,7 +22,7 @@ def enable_submitted(services: Services):
             return
         # Keep the modal open with a progress note; it shows the outcome once known.
         await ack(response_action="update", view=modals.progress_modal(scope))
-        result = await services.enable.request_consent(submission.actor, scope, choices)
+        result = await services.enable.request_consent(submission.actor, scope, choices, submission.view_id)
         await show_outcome(client, submission, result)
 
     return handle

@@ -1,0 +1,72 @@
+"""Duplicates and races: repeated submissions, stale links, enable racing disable."""
+
+from __future__ import annotations
+
+import asyncio
+
+from storage.models import AuditEvent, ConsentRequest, Credential, Integration
+from tests.flows import activate, buttons, click, consent_link, enable, open_enable_modal, response_at, rows, state_of
+from tests.harness import ADMIN, OWNER
+
+
+async def test_the_same_modal_submitted_five_times_makes_one_link(stack):
+    view = await open_enable_modal(stack, "enable group Sales")
+    results = await asyncio.gather(*(stack.submit_view(view) for _ in range(5)))
+    assert all(status == 200 for status, _ in results)
+    await consent_link(stack)
+    await asyncio.sleep(0.3)
+    assert len(await rows(stack, ConsentRequest)) == 1
+    assert [e.action for e in await rows(stack, AuditEvent)] == ["enable requested"]
+    assert len(stack.slack.dms(ADMIN)) == 1
+    updates = await stack.slack.wait_for("views.update", count=5)
+    assert sum("already submitted" in str(u.args()["view"]) for u in updates) == 4
+
+
+async def test_a_new_request_cancels_the_older_link(stack):
+    _, first = await enable(stack, "enable account")
+    view = await open_enable_modal(stack, "enable account")
+    await stack.submit_view(view)
+    second = (await stack.slack.wait_for("chat.postMessage", count=2))[-1].args()["text"].split()[-1]
+    assert state_of(first) != state_of(second)
+    status, page, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(first)))
+    assert status == 400 and "cancelled" in page
+    status, _, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(second)))
+    assert status == 200
+
+
+async def test_a_disable_while_microsoft_answers_wins_and_nothing_is_stored(stack):
+    _, url = await enable(stack, "enable account")
+    stack.microsoft.latency = 0.5  # the callback is busy with Microsoft for a while
+    callback = asyncio.ensure_future(stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(url))))
+    await stack.microsoft.wait_for("openid-configuration")  # the state is consumed by now
+    await stack.command("disable account", OWNER)
+    payload = (await stack.slack.wait_for("/response/"))[-1].json()
+    [button] = buttons(payload["blocks"])
+    await response_at(stack, await click(stack, button["action_id"], button["value"], OWNER))
+    status, page, _ = await callback
+    assert status == 409 and "not used" in page
+    assert (await rows(stack, Integration))[0].status == "disabled"
+    assert await rows(stack, Credential) == []
+    outcomes = [(e.action, e.outcome) for e in await rows(stack, AuditEvent)]
+    assert ("consent failed", "superseded") in outcomes
+    assert "not used" in stack.slack.dms(ADMIN)[-1]["text"]
+
+
+async def test_enable_and_disable_at_once_never_leave_credentials_on_a_disabled_scope(stack):
+    for _ in range(3):
+        await activate(stack, "enable account")
+        await stack.command("disable account", OWNER)
+        payload = (await stack.slack.wait_for("/response/"))[-1].json()
+        [button] = buttons(payload["blocks"])
+        view = await open_enable_modal(stack, "enable account")
+        await asyncio.gather(
+            stack.submit_view(view),
+            click(stack, button["action_id"], button["value"], OWNER),
+        )
+        await asyncio.sleep(0.5)
+        [integration] = await rows(stack, Integration)
+        credentials = await rows(stack, Credential)
+        assert integration.status in ("pending", "disabled")
+        if integration.status == "disabled":
+            assert credentials == []
+        stack.slack.requests.clear()
