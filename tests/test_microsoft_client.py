@@ -86,3 +86,38 @@ def test_tenant_validation():
     assert valid_tenant("contoso.onmicrosoft.com")
     for bad in ("", "../x", "a b", "contoso", "x" * 300, "72f988bf/../../"):
         assert not valid_tenant(bad)
+
+
+@pytest.mark.parametrize(
+    "status, body",
+    [(503, "Service Unavailable"), (429, {"error": "temporarily_unavailable", "error_description": "slow down"}),
+     (500, {"error": "server_error", "error_description": "AADSTS50000"})],
+)
+async def test_token_endpoint_hiccups_are_retried(client, microsoft, status, body):
+    tenant = microsoft.add_tenant()
+    microsoft.fail_next("/oauth2/v2.0/token", status, body, headers={"Retry-After": "0"})
+    token = await client.app_token(tenant)
+    assert token.tenant_id == tenant
+    assert len(microsoft.calls("/oauth2/v2.0/token")) == 2, "MSAL's memory of the failure did not replay it"
+
+
+async def test_metadata_outage_is_retried(client, microsoft):
+    tenant = microsoft.add_tenant()
+    microsoft.fail_next("openid-configuration", 503, "down")
+    assert (await client.app_token(tenant)).tenant_id == tenant
+
+
+async def test_a_lasting_outage_gives_up_naming_microsoft(client, microsoft):
+    tenant = microsoft.add_tenant()
+    microsoft.fail_next("/oauth2/v2.0/token", 503, "down", times=10)
+    with pytest.raises(UpstreamError) as caught:
+        await client.app_token(tenant)
+    assert caught.value.service == "Microsoft" and "try again" in caught.value.message
+
+
+async def test_graph_hiccups_are_retried(client, microsoft):
+    tenant = microsoft.add_tenant(display_name="Contoso")
+    token = await client.app_token(tenant)
+    microsoft.fail_next("/v1.0/organization", 429, {"error": {"code": "TooManyRequests"}}, headers={"Retry-After": "0"})
+    microsoft.fail_next("/v1.0/organization", 502, "bad gateway")
+    assert (await client.organization(token)).display_name == "Contoso"

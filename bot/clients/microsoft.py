@@ -7,6 +7,7 @@ import base64
 import json
 import re
 import ssl
+import time
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
@@ -23,6 +24,13 @@ IDENTITY = "Microsoft"
 GRAPH = "Microsoft Graph"
 # Tenant ids are GUIDs; a verified domain is also accepted. Nothing else reaches a URL.
 _TENANT = re.compile(r"^(?:[0-9a-fA-F-]{36}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z]{2,63})$")
+
+
+TRANSIENT_ERRORS = frozenset({"temporarily_unavailable", "server_error", "request_timeout"})
+
+
+class _Transient(Exception):
+    """A token attempt that may succeed if tried again."""
 
 
 def valid_tenant(value: str) -> bool:
@@ -102,10 +110,24 @@ class MicrosoftClient:
         return f"{self._authority_host}/{self._consent_tenant}/v2.0/adminconsent?{query}"
 
     async def app_token(self, tenant: str) -> AppToken:
-        """An app-only Graph token for ``tenant`` (client credentials). MSAL blocks: run it in a thread."""
+        """A fresh app-only Graph token for ``tenant`` (client credentials), retried like any call.
+
+        MSAL blocks, so each attempt runs in a thread. Each attempt builds a new MSAL app:
+        MSAL remembers 429/5xx answers per app and would replay them instead of retrying.
+        """
         if not valid_tenant(tenant):
             raise UpstreamError(IDENTITY, "sent a tenant id that is not valid")
-        return await asyncio.to_thread(self._app_token_blocking, tenant)
+        started = time.monotonic()
+        attempt = 0
+        while True:
+            try:
+                return await asyncio.to_thread(self._app_token_blocking, tenant)
+            except _Transient as exc:
+                attempt += 1
+                delay = self._policy.backoff(attempt)
+                if attempt >= self._policy.attempts or time.monotonic() - started + delay > self._policy.deadline:
+                    raise UpstreamError(IDENTITY, f"{exc}; try again in a few minutes") from None
+                await asyncio.sleep(delay)
 
     def _app_token_blocking(self, tenant: str) -> AppToken:
         cache = msal.SerializableTokenCache()
@@ -121,12 +143,20 @@ class MicrosoftClient:
                 instance_discovery=None if self._discover else False,
             )
             result = app.acquire_token_for_client([GRAPH_SCOPE])
-        except (requests.RequestException, ValueError) as exc:
-            # MSAL raises ValueError for an authority it cannot use (unknown tenant, bad metadata).
-            raise UpstreamError(IDENTITY, f"could not issue a token ({_safe(exc)}); try again later") from None
+        except requests.RequestException as exc:
+            raise _Transient(f"could not be reached ({_safe(exc)})") from None
+        except msal.exceptions.MsalServiceError:
+            raise _Transient("answered with a server error") from None
+        except ValueError as exc:
+            # MSAL raises ValueError when the authority's metadata cannot be read: unknown tenant or outage.
+            if "openid" in str(exc).lower() or "tenant" in str(exc).lower():
+                raise UpstreamError(IDENTITY, "does not know that tenant, or its metadata cannot be read") from None
+            raise _Transient(f"answered unexpectedly ({_safe(exc)})") from None
         if "access_token" not in result:
             code = str(result.get("error") or "error")
             description = str(result.get("error_description") or "").split("\r\n")[0][:300]
+            if code in TRANSIENT_ERRORS:
+                raise _Transient(f"is busy ({code})")
             raise UpstreamError(IDENTITY, f"refused a token: {code}: {description}", code=code)
         claims = _claims(result["access_token"])
         roles = tuple(str(r) for r in claims.get("roles") or ())
