@@ -33,7 +33,7 @@ async def client(microsoft):
             graph_url=f"{microsoft.url}/v1.0",
             redirect_uri="https://bot.example.com/microsoft/callback",
             discover_instances=False,
-            policy=RetryPolicy(attempts=2, base_delay=0.01, deadline=5),
+            policy=RetryPolicy(attempts=3, base_delay=0.01, deadline=5),
         )
 
 
