@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -79,12 +80,13 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True) -> Runti
         redirect_uri=settings.redirect_uri,
         discover_instances=settings.authority_is_microsoft,
     )
+    directory = GroupDirectory(db, zoom, settings.zoom_account_id)
     services = Services.build(
         Deps(
             db=db,
             vault=Vault(settings.encryption_keys),
             access=AccessPolicy(slack, zoom, settings.admins),
-            directory=GroupDirectory(zoom),
+            directory=directory,
             microsoft=microsoft,
             notifier=SlackNotifier(slack, settings.audit_channel),
             zoom_account_id=settings.zoom_account_id,
@@ -105,7 +107,10 @@ def create_web_app(settings: Settings, *, migrate_db: bool = True) -> web.Applic
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         runtime = await build_runtime(settings, migrate_db=migrate_db)
         app[RUNTIME] = runtime
+        schedule = asyncio.create_task(runtime.services.deps.directory.run_schedule())
         yield
+        schedule.cancel()
+        await asyncio.gather(schedule, return_exceptions=True)
         await runtime.close()
 
     app.cleanup_ctx.append(lifecycle)

@@ -133,3 +133,27 @@ class AuditEvent(Base):
     outcome: Mapped[str] = mapped_column(String(32))
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
     correlation_id: Mapped[str] = mapped_column(String(36))
+
+
+class ZoomGroupRow(Base):
+    """A cached Zoom group. Zoom stays the source of truth; this is refreshed from it."""
+
+    __tablename__ = "zoom_groups"
+    __table_args__ = (Index("ix_zoom_groups_name_folded", "zoom_account_id", "name_folded"),)
+
+    zoom_account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    group_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(255))
+    name_folded: Mapped[str] = mapped_column(String(255))  # casefolded, spaces collapsed
+    total_members: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class ZoomDirectory(Base):
+    """When an account's groups were last read from Zoom, and who is reading them now."""
+
+    __tablename__ = "zoom_directory"
+
+    zoom_account_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    refreshing_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # a replica's lease
+    group_count: Mapped[int] = mapped_column(Integer, default=0)

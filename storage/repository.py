@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.directory import DirectoryRepository
 from storage.models import AuditEvent, ConsentRequest, Credential, Integration, utcnow
 
 
@@ -41,6 +42,7 @@ class Consumed:
 class Repository:
     def __init__(self, session: AsyncSession):
         self.session = session
+        self.directory = DirectoryRepository(session, self._insert)
 
     def _insert(self, table):
         dialect = self.session.bind.dialect.name

@@ -1,36 +1,118 @@
-"""Zoom groups by name: case-insensitive lookup, and the closest names when there is no match."""
+"""Zoom groups, read from the database copy; refreshed from Zoom on a schedule and on a miss."""
 
 from __future__ import annotations
 
+import asyncio
 import difflib
+import logging
+from datetime import timedelta
 
 from bot.clients.zoom import ZoomClient, ZoomGroup
+from storage.db import Database
+from storage.directory import fold
+from storage.models import utcnow
 
+log = logging.getLogger(__name__)
 
-def _fold(name: str) -> str:
-    return " ".join(name.split()).casefold()
-
-
-def closest(name: str, groups: list[ZoomGroup], limit: int = 5) -> tuple[str, ...]:
-    folded = {_fold(g.name): g.name for g in groups}
-    wanted = _fold(name)
-    partial = [real for key, real in folded.items() if wanted and (wanted in key or key in wanted)]
-    fuzzy = [folded[k] for k in difflib.get_close_matches(wanted, list(folded), n=limit, cutoff=0.5)]
-    return tuple(dict.fromkeys(fuzzy + sorted(partial)))[:limit]
+LEASE = timedelta(minutes=2)  # how long one replica may take to read all groups from Zoom
 
 
 class GroupDirectory:
-    def __init__(self, zoom: ZoomClient):
+    def __init__(
+        self,
+        db: Database,
+        zoom: ZoomClient,
+        account_id: str,
+        *,
+        max_age: timedelta = timedelta(minutes=15),
+        refresh_on_miss_after: timedelta = timedelta(seconds=30),
+    ):
+        self._db = db
         self._zoom = zoom
+        self._account = account_id
+        self.max_age = max_age
+        self.refresh_on_miss_after = refresh_on_miss_after
 
-    async def all(self) -> list[ZoomGroup]:
-        return sorted(await self._zoom.groups(), key=lambda g: _fold(g.name))
+    async def refresh(self, older_than: timedelta = timedelta(0)) -> bool:
+        """Re-read every group from Zoom unless the copy is fresher than ``older_than``.
+
+        Replicas take turns through a lease in the database; False when this one did not refresh.
+        """
+        now = utcnow()
+        async with self._db.transaction() as repo:
+            claimed = await repo.directory.claim_refresh(
+                self._account, now=now, stale_before=now - older_than, lease_until=now + LEASE
+            )
+        if not claimed:
+            return False
+        try:
+            groups = await self._zoom.groups()
+        except BaseException:
+            async with self._db.transaction() as repo:
+                await repo.directory.release(self._account)
+            raise
+        async with self._db.transaction() as repo:
+            await repo.directory.replace(
+                self._account, [(g.id, g.name, g.total_members) for g in groups], utcnow()
+            )
+        log.info("directory refreshed: %d Zoom groups", len(groups))
+        return True
+
+    async def _ensure_loaded(self) -> None:
+        """The first use waits for a first copy (made here, or by the replica holding the lease)."""
+        for _ in range(200):
+            async with self._db.transaction() as repo:
+                state = await repo.directory.state(self._account)
+            if state is not None and state.synced_at is not None:
+                return
+            if await self.refresh():
+                return
+            await asyncio.sleep(0.1)
+        await self.refresh()
 
     async def find(self, name: str) -> tuple[ZoomGroup | None, tuple[str, ...]]:
         """The group named ``name`` (any case), or None and the closest names."""
-        groups = await self._zoom.groups()
-        wanted = _fold(name)
-        for group in groups:
-            if _fold(group.name) == wanted:
-                return group, ()
-        return None, closest(name, groups)
+        await self._ensure_loaded()
+        row = await self._by_name(name)
+        if row is None and await self.refresh(older_than=self.refresh_on_miss_after):
+            row = await self._by_name(name)  # a group created in Zoom since the last refresh
+        if row is not None:
+            return row, ()
+        async with self._db.transaction() as repo:
+            names = await repo.directory.folded_names(self._account)
+        return None, closest(name, names)
+
+    async def _by_name(self, name: str) -> ZoomGroup | None:
+        async with self._db.transaction() as repo:
+            row = await repo.directory.by_name(self._account, name)
+        return ZoomGroup(row.group_id, row.name, row.total_members) if row else None
+
+    async def page(self, query: str, offset: int, limit: int) -> tuple[list[ZoomGroup], int]:
+        """Groups whose names contain ``query``, in name order: one page and the total."""
+        await self._ensure_loaded()
+        async with self._db.transaction() as repo:
+            rows = await repo.directory.page(self._account, query, offset, limit) if limit > 0 else []
+            total = await repo.directory.count(self._account, query)
+        return [ZoomGroup(r.group_id, r.name, r.total_members) for r in rows], total
+
+    async def run_schedule(self, every: timedelta | None = None) -> None:
+        """Keeps the copy fresh; runs until cancelled. Zoom failures are logged and retried later."""
+        every = every or self.max_age
+        while True:
+            # Sleep first: the first command loads the copy on demand, so start-up stays quiet.
+            await asyncio.sleep(max(5.0, every.total_seconds() / 4))
+            try:
+                await self.refresh(older_than=every)
+            except Exception as exc:  # a background loop must survive Zoom being down
+                log.warning("directory refresh failed: %s", exc)
+
+
+def closest(name: str, names: list[tuple[str, str]], limit: int = 5) -> tuple[str, ...]:
+    """Names like ``name``: containing it first, then similar spellings."""
+    wanted = fold(name)
+    if not wanted:
+        return ()
+    containing = sorted(real for folded, real in names if wanted in folded or (len(folded) > 2 and folded in wanted))
+    by_folded = {folded: real for folded, real in names}
+    similar = [by_folded[f] for f in difflib.get_close_matches(wanted, list(by_folded), n=limit, cutoff=0.6)]
+    return tuple(dict.fromkeys(similar + containing))[:limit]

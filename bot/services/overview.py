@@ -5,7 +5,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 
-from bot.clients.zoom import ZoomGroup
 from bot.command import USAGE, Target, Verb
 from bot.domain import Actor, Scope, Status
 from bot.services.base import ServiceBase, answers_upstream_failures
@@ -35,7 +34,7 @@ class OverviewService(ServiceBase):
         rows = await self._rows()
         account = await self._scope_status(Scope.account(), rows, details=target is not None)
         if target is None:
-            return await self._report(rows, account, await self.deps.directory.all(), page)
+            return await self._report(rows, account, page)
         if target.is_account:
             return StatusReport((account,), single=True)
         scope = await self.resolve(target)
@@ -49,9 +48,7 @@ class OverviewService(ServiceBase):
             return Refused()
         rows = await self._rows()
         account = await self._scope_status(Scope.account(), rows)
-        folded = query.casefold()
-        groups = [g for g in await self.deps.directory.all() if folded in g.name.casefold()]
-        return await self._report(rows, account, groups, page, listing="groups", query=query)
+        return await self._report(rows, account, page, listing="groups", query=query)
 
     @answers_upstream_failures
     async def dashboard(self, actor: Actor, page: int = 1) -> Dashboard | Failure:
@@ -65,14 +62,10 @@ class OverviewService(ServiceBase):
         """The modal's typeahead: the account and the groups whose names contain what was typed."""
         if not await self.is_admin(actor):
             return []
-        folded = typed.strip().casefold()
-        scopes = [Scope.account()] if folded in "account" else []
-        for group in await self.deps.directory.all():
-            if folded in group.name.casefold():
-                scopes.append(Scope.group(group.id, group.name))
-            if len(scopes) >= MAX_SUGGESTIONS:
-                break
-        return scopes
+        typed = typed.strip()
+        scopes = [Scope.account()] if typed.casefold() in "account" else []
+        groups, _ = await self.deps.directory.page(typed, 0, MAX_SUGGESTIONS - len(scopes))
+        return scopes + [Scope.group(g.id, g.name) for g in groups]
 
     # helpers -------------------------------------------------------------------------
 
@@ -81,21 +74,20 @@ class OverviewService(ServiceBase):
             return {(r.scope_kind, r.group_id): r for r in await repo.integrations(self.account_id)}
 
     async def _report(
-        self,
-        rows: Mapping,
-        account: ScopeStatus,
-        groups: list[ZoomGroup],
-        page: int,
-        *,
-        listing: str = "status",
-        query: str = "",
+        self, rows: Mapping, account: ScopeStatus, page: int, *, listing: str = "status", query: str = ""
     ) -> StatusReport:
-        statuses = [] if listing == "groups" else [account]
-        statuses += [await self._scope_status(Scope.group(g.id, g.name), rows, account.status) for g in groups]
-        pages = max(1, math.ceil(len(statuses) / PAGE_SIZE))
+        """One page of the account (status only, first) followed by the groups, read from the directory."""
+        lead = 0 if listing == "groups" else 1
+        _, groups_total = await self.deps.directory.page(query, 0, 0)
+        total = lead + groups_total
+        pages = max(1, math.ceil(total / PAGE_SIZE))
         page = min(max(1, page), pages)
-        shown = tuple(statuses[(page - 1) * PAGE_SIZE : page * PAGE_SIZE])
-        return StatusReport(shown, page=page, pages=pages, listing=listing, query=query, total=len(statuses))
+        start = (page - 1) * PAGE_SIZE
+        shown = [account] if lead and start == 0 else []
+        offset = max(0, start - lead)
+        groups, _ = await self.deps.directory.page(query, offset, PAGE_SIZE - len(shown))
+        shown += [await self._scope_status(Scope.group(g.id, g.name), rows, account.status) for g in groups]
+        return StatusReport(tuple(shown), page=page, pages=pages, listing=listing, query=query, total=total)
 
     async def _scope_status(
         self, scope: Scope, rows: Mapping, account_status: Status | None = None, *, details: bool = False
