@@ -27,6 +27,7 @@ from bot.services import Services
 from bot.services.access import AccessPolicy
 from bot.services.base import Deps
 from bot.services.directory import GroupDirectory
+from bot.services.maintenance import Maintenance
 from handlers.notifier import SlackNotifier
 from handlers.payloads import well_formed
 from storage import migrate
@@ -107,7 +108,7 @@ def create_web_app(settings: Settings, *, migrate_db: bool = True) -> web.Applic
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         runtime = await build_runtime(settings, migrate_db=migrate_db)
         app[RUNTIME] = runtime
-        schedule = asyncio.create_task(runtime.services.deps.directory.run_schedule())
+        schedule = asyncio.create_task(Maintenance(runtime.db, runtime.services.deps.directory).run())
         yield
         schedule.cancel()
         await asyncio.gather(schedule, return_exceptions=True)

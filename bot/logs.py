@@ -12,7 +12,7 @@ _PATTERNS = [
     re.compile(r"xox[abposer]-[A-Za-z0-9-]+"),  # Slack tokens
     re.compile(r"xapp-[A-Za-z0-9-]+"),
     re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]+"),
-    re.compile(r"eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"),  # JWTs
+    re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"),  # JWTs
     re.compile(r"(?i)((?:state|code|client_secret|token|access_token)=)[^&\s\"']+"),
 ]
 
@@ -42,13 +42,14 @@ class RedactingFilter(logging.Filter):
         return True
 
 
-def configure(secrets: Iterable[str], level: int = logging.INFO) -> None:
-    handler = logging.StreamHandler()
+def configure(secrets: Iterable[str], level: int = logging.INFO, stream=None) -> logging.Handler:
+    handler = logging.StreamHandler(stream)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    return handler
 
 
 class AccessLogger(AbstractAccessLogger):

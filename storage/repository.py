@@ -267,6 +267,13 @@ class Repository:
         )
         return result.rowcount or 0
 
+    async def purge_consents(self, expired_before: datetime) -> int:
+        """Deletes consent requests that expired before the given time (audit events stay)."""
+        result = await self.session.execute(
+            delete(ConsentRequest).where(ConsentRequest.expires_at < expired_before)
+        )
+        return result.rowcount or 0
+
     # audit --------------------------------------------------------------
 
     async def add_audit(self, event: AuditEvent) -> AuditEvent:

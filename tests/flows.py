@@ -14,16 +14,20 @@ from tests.harness import ADMIN, TEAM, Stack
 async def open_enable_modal(stack: Stack, text: str, user: str = ADMIN) -> dict:
     status, body, trigger_id = await stack.command(text, user)
     assert status == 200, body
-    opened = await stack.slack.wait_for("views.open")
+    opened = await stack.slack.wait_for(lambda r: "views.open" in r.path and r.args().get("trigger_id") == trigger_id)
     call = opened[-1].args()
-    assert call["trigger_id"] == trigger_id
     view = call["view"] if isinstance(call["view"], dict) else json.loads(call["view"])
     view["id"] = stack.slack.opened_views[-1]["id"]
     return view
 
 
-async def consent_link(stack: Stack, user: str = ADMIN) -> str:
-    [message] = [m for m in await stack.slack.wait_for("chat.postMessage") if m.args()["channel"] == user][-1:]
+def _is_consent_dm(user: str):
+    return lambda r: "chat.postMessage" in r.path and r.args().get("channel") == user and "adminconsent" in str(r.args().get("text"))
+
+
+async def consent_link(stack: Stack, user: str = ADMIN, count: int = 1) -> str:
+    """The URL of the ``count``-th consent link DMed to ``user`` (waiting for it)."""
+    message = (await stack.slack.wait_for(_is_consent_dm(user), count=count))[count - 1]
     args = message.args()
     blocks = args["blocks"] if isinstance(args["blocks"], list) else json.loads(args["blocks"])
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
@@ -33,10 +37,11 @@ async def consent_link(stack: Stack, user: str = ADMIN) -> str:
 
 
 async def enable(stack: Stack, text: str, user: str = ADMIN) -> tuple[dict, str]:
+    sent = len([r for r in stack.slack.requests if _is_consent_dm(user)(r)])
     view = await open_enable_modal(stack, text, user)
     status, body = await stack.submit_view(view, user)
     assert status == 200, body
-    return view, await consent_link(stack, user)
+    return view, await consent_link(stack, user, sent + 1)
 
 
 async def rows(stack: Stack, model):

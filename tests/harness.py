@@ -20,6 +20,7 @@ from aiohttp import web
 from bot.app import RUNTIME, Runtime, create_web_app
 from bot.config import Settings, load_settings
 from bot.crypto import generate_key
+from bot.logs import AccessLogger
 from tests.fakes import FakeMicrosoft, FakeSlack, FakeZoom, make_tls
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
@@ -79,7 +80,7 @@ class Stack:
         } | self.env_overrides
         self.settings: Settings = load_settings(self.env)
         self.app = create_web_app(self.settings)
-        runner = web.AppRunner(self.app)
+        runner = web.AppRunner(self.app, access_log_class=AccessLogger)
         await runner.setup()
         self._stack.push_async_callback(runner.cleanup)
         site = web.TCPSite(runner, "127.0.0.1", 0)

@@ -95,17 +95,6 @@ class GroupDirectory:
             total = await repo.directory.count(self._account, query)
         return [ZoomGroup(r.group_id, r.name, r.total_members) for r in rows], total
 
-    async def run_schedule(self, every: timedelta | None = None) -> None:
-        """Keeps the copy fresh; runs until cancelled. Zoom failures are logged and retried later."""
-        every = every or self.max_age
-        while True:
-            # Sleep first: the first command loads the copy on demand, so start-up stays quiet.
-            await asyncio.sleep(max(5.0, every.total_seconds() / 4))
-            try:
-                await self.refresh(older_than=every)
-            except Exception as exc:  # a background loop must survive Zoom being down
-                log.warning("directory refresh failed: %s", exc)
-
 
 def closest(name: str, names: list[tuple[str, str]], limit: int = 5) -> tuple[str, ...]:
     """Names like ``name``: containing it first, then similar spellings."""

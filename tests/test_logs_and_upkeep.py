@@ -1,0 +1,81 @@
+"""No secret in any log line through whole flows; expired consent requests are purged."""
+
+from __future__ import annotations
+
+import io
+import logging
+from datetime import timedelta
+
+import pytest
+
+from bot import logs
+from bot.services.maintenance import KEEP_EXPIRED, Maintenance
+from storage.models import AuditEvent, ConsentRequest, utcnow
+from tests.flows import activate, buttons, click, enable, response_at, rows, state_of
+from tests.harness import MEMBER, sign
+
+
+@pytest.fixture
+def captured():
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    yield stream
+    root.handlers[:], level = saved
+    root.setLevel(level)
+
+
+async def test_whole_flows_log_no_secret(stack, captured):
+    logs.configure(stack.settings.secrets, logging.DEBUG, stream=captured)
+    url = await activate(stack, "enable account")
+    _, second = await enable(stack, "enable group Sales")
+    await stack.callback({"error": "access_denied", "error_description": "no", "state": state_of(second)})
+    await stack.callback({"admin_consent": "True", "tenant": stack.tenant_id, "state": state_of(url)})  # reused
+    await stack.command("status group Sales")
+    await stack.command("enable account", MEMBER)
+    await stack.command("disable account")
+    payload = (await stack.slack.wait_for(lambda r: "/response/" in r.path and b"Disable and Delete" in r.body))[-1].json()
+    [button] = buttons(payload["blocks"])
+    await response_at(stack, await click(stack, button["action_id"], button["value"]))
+    body = b"token=x&text=status"
+    await stack.post_slack(body, sign(body, secret="wrong"), content_type="application/x-www-form-urlencoded")
+
+    text = captured.getvalue()
+    assert "/microsoft/callback" in text and "/slack/events" in text, "the flows were logged"
+    secrets = [
+        *stack.settings.secrets,
+        state_of(url),
+        state_of(second),
+        *stack.microsoft.issued_tokens,
+        *stack.zoom.tokens,
+        stack.slack.bot_token,
+    ]
+    for secret in secrets:
+        assert secret not in text, f"a secret ({secret[:4]}…) reached the log"
+    assert "Traceback" not in text
+
+
+def test_the_filter_redacts_token_shapes():
+    f = logs.RedactingFilter(["s3cr3t-value"])
+    line = f.redact(
+        "Authorization: Bearer abc.def.ghi token=xoxb-123-456 s3cr3t-value "
+        "GET /microsoft/callback?state=zzz&tenant=t eyJhbGciOi.eyJzdWIiOiJ4In0.sig"
+    )
+    for leaked in ("abc.def.ghi", "xoxb-123-456", "s3cr3t-value", "state=zzz", "eyJhbGciOi"):
+        assert leaked not in line
+    assert "tenant=t" in line
+
+
+async def test_expired_consent_requests_are_purged_and_audit_kept(stack):
+    _, url = await enable(stack, "enable account")
+    async with stack.runtime.db.transaction() as repo:
+        [request] = await repo.session.execute(ConsentRequest.__table__.select())
+    old = utcnow() - KEEP_EXPIRED - timedelta(hours=1)
+    async with stack.runtime.db.engine.begin() as conn:
+        await conn.execute(ConsentRequest.__table__.update().values(expires_at=old.replace(tzinfo=None), created_at=old.replace(tzinfo=None)))
+    maintenance = Maintenance(stack.runtime.db, stack.runtime.services.deps.directory)
+    assert await maintenance.purge_expired_consents() == 1
+    assert await rows(stack, ConsentRequest) == []
+    assert len(await rows(stack, AuditEvent)) == 1
+    status, page, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(url)))
+    assert status == 400 and "/zoomcal enable" in page
