@@ -68,11 +68,9 @@ def test_the_filter_redacts_token_shapes():
 
 async def test_expired_consent_requests_are_purged_and_audit_kept(stack):
     _, url = await enable(stack, "enable account")
-    async with stack.runtime.db.transaction() as repo:
-        [request] = await repo.session.execute(ConsentRequest.__table__.select())
     old = utcnow() - KEEP_EXPIRED - timedelta(hours=1)
     async with stack.runtime.db.engine.begin() as conn:
-        await conn.execute(ConsentRequest.__table__.update().values(expires_at=old.replace(tzinfo=None), created_at=old.replace(tzinfo=None)))
+        await conn.execute(ConsentRequest.__table__.update().values(expires_at=old, created_at=old))
     maintenance = Maintenance(stack.runtime.db, stack.runtime.services.deps.directory)
     assert await maintenance.purge_expired_consents() == 1
     assert await rows(stack, ConsentRequest) == []
