@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -54,7 +55,11 @@ USAGE = {
 
 
 def clean_name(text: str) -> str:
-    """Drops optional straight or curly quotes around a name and folds inner whitespace."""
+    """Drops optional straight or curly quotes around a name and folds inner whitespace.
+
+    Control characters go too: no Zoom group has them, and PostgreSQL refuses NUL.
+    """
+    text = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs"))
     name = " ".join(text.split())
     while len(name) >= 2 and name[0] in QUOTES and name[-1] in QUOTES:
         name = name[1:-1].strip()

@@ -15,6 +15,7 @@ class MalformedPayload(ValueError):
     """A correctly signed Slack request that lacks what its kind must carry."""
 
 
+SORRY = "Sorry, zoomcal hit an unexpected error (it was logged). Please try again."
 MALFORMED = (MalformedPayload, KeyError, TypeError)
 
 
@@ -46,6 +47,12 @@ def guarded(listener):
             if ack is None or ack.response is None:
                 raise  # not acknowledged yet: on_error answers
             log.error("listener failed after ack: %s: %s", type(error).__name__, error)
+            respond = kwargs.get("respond")
+            if respond is not None:
+                try:
+                    await respond(response_type="ephemeral", replace_original=False, text=SORRY)
+                except Exception:  # the answer is best effort; the failure is logged above
+                    pass
 
     return wrapper
 
