@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from contextlib import asynccontextmanager
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -21,6 +22,19 @@ async def database_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'zoomcal.db'}"
         return
+    async with fresh_postgres() as url:
+        yield url
+
+
+@pytest.fixture
+async def postgres_url():
+    """A fresh PostgreSQL database (for what only PostgreSQL does, like several replicas)."""
+    async with fresh_postgres() as url:
+        yield url
+
+
+@asynccontextmanager
+async def fresh_postgres():
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL test: set ZOOMCAL_TEST_POSTGRES_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test)")
     import asyncpg
@@ -33,12 +47,14 @@ async def database_url(request, tmp_path):
         await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
     finally:
         await conn.close()
-    yield base.set(database=name).render_as_string(hide_password=False)
-    conn = await asyncpg.connect(admin_dsn)
     try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        yield base.set(database=name).render_as_string(hide_password=False)
     finally:
-        await conn.close()
+        conn = await asyncpg.connect(admin_dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
 
 
 @pytest.fixture

@@ -99,12 +99,16 @@ class Stack:
 
     # Slack → bot -------------------------------------------------------------
 
-    async def post_slack(self, body: bytes, headers: dict[str, str] | None = None, *, content_type: str):
+    async def post_slack(
+        self, body: bytes, headers: dict[str, str] | None = None, *, content_type: str, base: str | None = None
+    ):
         headers = {"Content-Type": content_type, **sign(body), **(headers or {})}
-        async with self.http.post(f"{self.url}/slack/events", data=body, headers=headers) as response:
+        async with self.http.post(f"{base or self.url}/slack/events", data=body, headers=headers) as response:
             return response.status, await response.text()
 
-    async def command(self, text: str, user: str = ADMIN, *, team: str = TEAM) -> tuple[int, str, str]:
+    async def command(
+        self, text: str, user: str = ADMIN, *, team: str = TEAM, base: str | None = None
+    ) -> tuple[int, str, str]:
         """Sends `/zoomcal text`; returns (status, body, trigger_id)."""
         trigger_id = self.slack.new_trigger_id()
         form = {
@@ -122,15 +126,17 @@ class Stack:
             "trigger_id": trigger_id,
         }
         status, body = await self.post_slack(
-            urlencode(form).encode(), content_type="application/x-www-form-urlencoded"
+            urlencode(form).encode(), content_type="application/x-www-form-urlencoded", base=base
         )
         return status, body, trigger_id
 
-    async def interact(self, payload: dict) -> tuple[int, str]:
+    async def interact(self, payload: dict, *, base: str | None = None) -> tuple[int, str]:
         body = urlencode({"payload": json.dumps(payload)}).encode()
-        return await self.post_slack(body, content_type="application/x-www-form-urlencoded")
+        return await self.post_slack(body, content_type="application/x-www-form-urlencoded", base=base)
 
-    async def submit_view(self, view: dict, user: str = ADMIN, *, values: dict | None = None) -> tuple[int, str]:
+    async def submit_view(
+        self, view: dict, user: str = ADMIN, *, values: dict | None = None, base: str | None = None
+    ) -> tuple[int, str]:
         """Submits a modal the bot opened, with its initial values unless ``values`` are given."""
         payload = {
             "type": "view_submission",
@@ -148,12 +154,12 @@ class Stack:
                 "state": {"values": values if values is not None else initial_values(view)},
             },
         }
-        return await self.interact(payload)
+        return await self.interact(payload, base=base)
 
     # Microsoft → bot -----------------------------------------------------------
 
-    async def callback(self, params: dict[str, str]) -> tuple[int, str, aiohttp.typedefs.LooseHeaders]:
-        async with self.http.get(f"{self.url}/microsoft/callback", params=params) as response:
+    async def callback(self, params: dict[str, str], *, base: str | None = None):
+        async with self.http.get(f"{base or self.url}/microsoft/callback", params=params) as response:
             return response.status, await response.text(), response.headers
 
     async def get(self, path: str) -> tuple[int, str]:
@@ -175,3 +181,55 @@ def initial_values(view: dict) -> dict:
             state["selected_option"] = element.get("initial_option")
         values[block["block_id"]] = {element["action_id"]: state}
     return values
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Replica:
+    """`zoomcal serve` as its own process, as an operator runs it."""
+
+    def __init__(self, env: dict[str, str]):
+        self.env = env
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = None
+        self.stderr = ""
+
+    async def start(self, *extra: str) -> Replica:
+        import asyncio
+        import os
+        import sys
+
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot.cli", "serve", "--port", str(self.port), *extra,
+            env=os.environ | self.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+        )
+        async with aiohttp.ClientSession() as http:
+            for _ in range(300):
+                if self.process.returncode is not None:
+                    break
+                try:
+                    async with http.get(f"{self.url}/readyz") as response:
+                        if response.status == 200:
+                            return self
+                except aiohttp.ClientError:
+                    pass
+                await asyncio.sleep(0.1)
+        await self.stop()
+        raise AssertionError(f"zoomcal serve did not become ready:\n{self.stderr}")
+
+    async def stop(self, sig: int | None = None) -> int:
+        import asyncio
+        import signal
+
+        if self.process.returncode is None:
+            self.process.send_signal(sig or signal.SIGTERM)
+        _, stderr = await asyncio.wait_for(self.process.communicate(), 60)
+        self.stderr = stderr.decode(errors="replace")
+        return self.process.returncode

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -12,7 +10,7 @@ import sys
 import aiohttp
 from cryptography.fernet import Fernet
 
-from tests.harness import Stack
+from tests.harness import Replica, Stack
 
 ZOOMCAL = [sys.executable, "-m", "bot.cli"]
 
@@ -36,39 +34,15 @@ def test_db_upgrade_creates_the_tables(tmp_path):
     assert {"integrations", "credentials", "consent_requests", "audit_events"} <= tables
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 async def test_serve_migrates_answers_health_and_stops_on_sigterm(tmp_path, database_url):
     async with Stack(tmp_path, database_url) as stack:
         # A second database for the process, so the in-test bot and the process do not share one.
-        env = os.environ | stack.env | {"ZOOMCAL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}"}
-        port = free_port()
-        process = await asyncio.create_subprocess_exec(
-            *ZOOMCAL, "serve", "--port", str(port), env=env,
-            stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-        )
-        try:
-            async with aiohttp.ClientSession() as http:
-                for _ in range(100):
-                    try:
-                        async with http.get(f"http://127.0.0.1:{port}/readyz") as response:
-                            if response.status == 200:
-                                break
-                    except aiohttp.ClientError:
-                        await asyncio.sleep(0.1)
-                else:
-                    raise AssertionError("zoomcal serve did not become ready")
-                async with http.get(f"http://127.0.0.1:{port}/microsoft/callback?state=secret-state-123") as r:
-                    assert r.status == 400
-        finally:
-            process.terminate()
-            _, stderr = await asyncio.wait_for(process.communicate(), 30)
-        assert process.returncode == 0, stderr.decode()
-        log = stderr.decode()
+        replica = await Replica(stack.env | {"ZOOMCAL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp_path / 'serve.db'}"}).start()
+        async with aiohttp.ClientSession() as http:
+            async with http.get(f"{replica.url}/microsoft/callback?state=secret-state-123") as r:
+                assert r.status == 400
+        assert await replica.stop() == 0, replica.stderr
+        log = replica.stderr
         assert "secret-state-123" not in log, "the access log must not carry the consent state"
         assert "/microsoft/callback" in log
         assert "Traceback" not in log
