@@ -23,6 +23,7 @@ from bot.clients.microsoft import MicrosoftClient
 from bot.clients.zoom import ZoomClient
 from bot.config import Settings
 from bot.crypto import Vault
+from bot.jobs import JobQueue
 from bot.services import Services
 from bot.services.access import AccessPolicy
 from bot.services.base import Deps
@@ -35,6 +36,7 @@ from storage.db import Database
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # Slack requests over 1 MiB get 413
+DRAIN_SECONDS = 20.0
 
 
 @dataclass
@@ -47,6 +49,7 @@ class Runtime:
     bolt: AsyncApp
     services: Services
     verifier: SignatureVerifier
+    jobs: JobQueue
 
     async def close(self) -> None:
         await self.http.close()
@@ -94,9 +97,10 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True) -> Runti
             consent_ttl=timedelta(seconds=settings.consent_ttl),
         )
     )
+    jobs = JobQueue(db, services.deps.vault)
     bolt = AsyncApp(signing_secret=settings.slack_signing_secret, client=slack, logger=logging.getLogger("slack_bolt"))
-    handlers.register(bolt, services)
-    return Runtime(settings, db, http, bolt, services, SignatureVerifier(settings.slack_signing_secret))
+    handlers.register(bolt, services, jobs)
+    return Runtime(settings, db, http, bolt, services, SignatureVerifier(settings.slack_signing_secret), jobs)
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -108,10 +112,18 @@ def create_web_app(settings: Settings, *, migrate_db: bool = True) -> web.Applic
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         runtime = await build_runtime(settings, migrate_db=migrate_db)
         app[RUNTIME] = runtime
-        schedule = asyncio.create_task(Maintenance(runtime.db, runtime.services.deps.directory).run())
+        maintenance = Maintenance(runtime.db, runtime.services.deps.directory, runtime.jobs)
+        schedule = asyncio.create_task(maintenance.run())
         yield
-        schedule.cancel()
-        await asyncio.gather(schedule, return_exceptions=True)
+        # Stopping (SIGTERM): requests in flight have finished; let running jobs finish too.
+        # Any still running at the deadline are resumed by another replica when their lease ends.
+        maintenance.stop()
+        try:
+            await asyncio.wait_for(schedule, DRAIN_SECONDS)
+        except asyncio.TimeoutError:
+            log.warning("maintenance did not stop in time")
+        if not await runtime.jobs.drain(DRAIN_SECONDS):
+            log.warning("stopping with jobs still running; another replica will resume them")
         await runtime.close()
 
     app.cleanup_ctx.append(lifecycle)

@@ -1,15 +1,19 @@
-"""Slack listeners: each translates between Slack and one service call."""
+"""Slack listeners: each checks what Slack sent, persists the work as a job, and acks.
+
+The job (beside its listener) makes one service call and answers Slack.
+"""
 
 from slack_bolt.async_app import AsyncApp
 
+from bot.jobs import JobQueue
 from bot.services import Services
 from handlers import actions, commands, errors, events, modals, options
 
 
-def register(app: AsyncApp, services: Services) -> None:
+def register(app: AsyncApp, services: Services, jobs: JobQueue) -> None:
     errors.register(app)
-    commands.register(app, services)
-    modals.register(app, services)
-    actions.register(app, services)
+    commands.register(app, services, jobs)
+    modals.register(app, services, jobs)
+    actions.register(app, services, jobs)
     options.register(app, services)
-    events.register(app, services)
+    events.register(app, services, jobs)

@@ -47,12 +47,26 @@ def guarded(listener):
             if ack is None or ack.response is None:
                 raise  # not acknowledged yet: on_error answers
             log.error("listener failed after ack: %s: %s", type(error).__name__, error)
-            respond = kwargs.get("respond")
-            if respond is not None:
+
+    return wrapper
+
+
+def answers_errors(job):
+    """A job that fails unexpectedly still tells the user (when it can), then reports failure."""
+
+    @functools.wraps(job)
+    async def wrapper(payload: dict):
+        try:
+            return await job(payload)
+        except Exception:
+            if payload.get("response_url"):
+                from handlers.replies import reply
+
                 try:
-                    await respond(response_type="ephemeral", replace_original=False, text=SORRY)
-                except Exception:  # the answer is best effort; the failure is logged above
+                    await reply(payload["response_url"], {"text": SORRY})
+                except Exception:  # best effort: the job failure itself is logged by the queue
                     pass
+            raise
 
     return wrapper
 

@@ -157,3 +157,19 @@ class ZoomDirectory(Base):
     synced_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     refreshing_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)  # a replica's lease
     group_count: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Job(Base):
+    """Work promised before an ack. Leased by the replica running it; expired leases are resumed."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status_lease_until", "status", "lease_until"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(64))
+    payload: Mapped[bytes] = mapped_column(LargeBinary)  # encrypted: response URLs are capabilities
+    status: Mapped[str] = mapped_column(String(16))  # queued | done | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    lease_until: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.directory import DirectoryRepository
+from storage.jobs import JobRepository
 from storage.models import AuditEvent, ConsentRequest, Credential, Integration, utcnow
 
 
@@ -43,6 +44,7 @@ class Repository:
     def __init__(self, session: AsyncSession):
         self.session = session
         self.directory = DirectoryRepository(session, self._insert)
+        self.jobs = JobRepository(session)
 
     def _insert(self, table):
         dialect = self.session.bind.dialect.name

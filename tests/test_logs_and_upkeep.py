@@ -71,7 +71,7 @@ async def test_expired_consent_requests_are_purged_and_audit_kept(stack):
     old = utcnow() - KEEP_EXPIRED - timedelta(hours=1)
     async with stack.runtime.db.engine.begin() as conn:
         await conn.execute(ConsentRequest.__table__.update().values(expires_at=old, created_at=old))
-    maintenance = Maintenance(stack.runtime.db, stack.runtime.services.deps.directory)
+    maintenance = Maintenance(stack.runtime.db, stack.runtime.services.deps.directory, stack.runtime.jobs)
     assert await maintenance.purge_expired_consents() == 1
     assert await rows(stack, ConsentRequest) == []
     assert len(await rows(stack, AuditEvent)) == 1

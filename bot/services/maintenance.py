@@ -1,11 +1,13 @@
-"""Background upkeep every replica runs: a fresh group directory, no stale consent requests."""
+"""Background upkeep every replica runs: orphaned jobs resumed, a fresh group directory, purges."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
+from bot.jobs import JobQueue
 from bot.services.directory import GroupDirectory
 from storage.db import Database
 from storage.models import utcnow
@@ -17,10 +19,21 @@ KEEP_EXPIRED = timedelta(days=7)
 
 
 class Maintenance:
-    def __init__(self, db: Database, directory: GroupDirectory, *, every: timedelta = timedelta(minutes=5)):
+    def __init__(
+        self,
+        db: Database,
+        directory: GroupDirectory,
+        jobs: JobQueue,
+        *,
+        every: timedelta = timedelta(minutes=5),
+        jobs_every: timedelta = timedelta(seconds=5),
+    ):
         self._db = db
         self._directory = directory
-        self._every = every
+        self._jobs = jobs
+        self._every_interval = every
+        self._jobs_every = jobs_every
+        self._stopping = asyncio.Event()
 
     async def purge_expired_consents(self) -> int:
         async with self._db.transaction() as repo:
@@ -29,12 +42,36 @@ class Maintenance:
             log.info("purged %d expired consent requests", purged)
         return purged
 
+    async def refresh_directory(self) -> None:
+        await self._directory.refresh(older_than=self._directory.max_age)
+
     async def run(self) -> None:
-        """Runs until cancelled. Sleeps first: the first command loads the directory on demand."""
-        while True:
-            await asyncio.sleep(self._every.total_seconds())
-            for step in (lambda: self._directory.refresh(older_than=self._directory.max_age), self.purge_expired_consents):
+        """Runs until ``stop()``; a step under way finishes first (cancelling one mid-query can wedge a pool)."""
+        await asyncio.gather(
+            self._every(self._jobs_every, self._jobs.resume_orphans, first_now=True),
+            # The directory waits a round: the first command loads it on demand, keeping start-up quiet.
+            self._every(self._every_interval, self.refresh_directory, self.purge_expired_consents, self._jobs.purge),
+        )
+
+    def stop(self) -> None:
+        self._stopping.set()
+
+    async def _every(self, interval: timedelta, *steps: Callable[[], Awaitable[object]], first_now: bool = False) -> None:
+        if not first_now and await self._sleep(interval):
+            return
+        while not self._stopping.is_set():
+            for step in steps:
                 try:
                     await step()
                 except Exception as exc:  # a background loop must outlive Zoom or database hiccups
-                    log.warning("maintenance step failed: %s", exc)
+                    log.warning("maintenance step failed: %s: %s", type(exc).__name__, exc)
+            if await self._sleep(interval):
+                return
+
+    async def _sleep(self, interval: timedelta) -> bool:
+        """Waits ``interval``; True when asked to stop meanwhile."""
+        try:
+            await asyncio.wait_for(self._stopping.wait(), interval.total_seconds())
+        except asyncio.TimeoutError:
+            return False
+        return True

@@ -3,20 +3,35 @@
 from __future__ import annotations
 
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from bot.jobs import JobQueue
 from bot.services import Services
 from handlers.actions.clicks import Click
 from handlers.blocks import messages
+from handlers.errors import MalformedPayload, answers_errors
+from handlers.replies import reply
+
+JOB = "click.disable"
 
 
-def disable_clicked(services: Services):
-    async def handle(ack: AsyncAck, body: dict, respond: AsyncRespond) -> None:
+def disable_clicked(jobs: JobQueue):
+    async def handle(ack: AsyncAck, body: dict) -> None:
         click = Click.read(body)
-        scope = click.scope()
+        click.scope()  # a forged value is refused before the ack
+        if not click.response_url:
+            raise MalformedPayload("response_url")
+        await jobs.submit(JOB, click.job())
         await ack()
-        # The clicker, not whoever ran the command: anyone who sees the button can click it.
-        result = await services.disable.disable(click.actor, scope)
-        await respond(replace_original=True, **messages.message(result))
 
     return handle
+
+
+def run_disable(services: Services):
+    @answers_errors
+    async def run(payload: dict) -> None:
+        click = Click.from_job(payload)
+        # The clicker, not whoever ran the command: anyone who sees the button can click it.
+        result = await services.disable.disable(click.actor, click.scope())
+        await reply(click.response_url, messages.message(result), replace=True)
+
+    return run

@@ -5,46 +5,48 @@ from __future__ import annotations
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.jobs import JobQueue
 from bot.services import Services
 from bot.services.results import EnableForm
 from handlers.actions.clicks import Click
 from handlers.blocks import home, modals
 from handlers.opening import open_modal
 
+ENABLE_JOB, DISABLE_JOB, PAGE_JOB = "home.enable", "home.disable", "home.page"
 
-def home_enable_clicked(services: Services):
-    async def handle(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
+
+def home_clicked(jobs: JobQueue, kind: str):
+    """The listener for one of the tab's buttons: check the value, persist the job, ack."""
+
+    async def handle(ack: AsyncAck, body: dict) -> None:
         click = Click.read(body)
-        scope = click.scope()
+        click.page() if kind == PAGE_JOB else click.scope()
+        await jobs.submit(kind, click.job())
         await ack()
-        answer = await open_modal(
-            client, click.trigger_id, services.enable.prepare_for(click.actor, scope), EnableForm, modals.enable_modal
-        )
-        if answer is not None:  # refused, or Zoom failed: say so on the tab
-            dashboard = await services.overview.dashboard(click.actor)
-            await client.views_publish(user_id=click.actor.user_id, view=home.home_view(dashboard, answer))
 
     return handle
 
 
-def home_disable_clicked(services: Services):
-    async def handle(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
-        click = Click.read(body)
-        scope = click.scope()
-        await ack()
-        result = await services.disable.disable(click.actor, scope)
-        dashboard = await services.overview.dashboard(click.actor)
-        await client.views_publish(user_id=click.actor.user_id, view=home.home_view(dashboard, result))
-
-    return handle
-
-
-def home_page_clicked(services: Services):
-    async def handle(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
-        click = Click.read(body)
-        _, _, page = click.page()
-        await ack()
+def register_jobs(jobs: JobQueue, services: Services, client: AsyncWebClient) -> None:
+    async def publish(click: Click, notice=None, page: int = 1) -> None:
         dashboard = await services.overview.dashboard(click.actor, page)
-        await client.views_publish(user_id=click.actor.user_id, view=home.home_view(dashboard))
+        await client.views_publish(user_id=click.actor.user_id, view=home.home_view(dashboard, notice))
 
-    return handle
+    async def enable(payload: dict) -> None:
+        click = Click.from_job(payload)
+        prepared = services.enable.prepare_for(click.actor, click.scope())
+        answer = await open_modal(client, click.trigger_id, prepared, EnableForm, modals.enable_modal)
+        if answer is not None:  # refused, or Zoom failed: say so on the tab
+            await publish(click, answer)
+
+    async def disable(payload: dict) -> None:
+        click = Click.from_job(payload)
+        await publish(click, await services.disable.disable(click.actor, click.scope()))
+
+    async def page(payload: dict) -> None:
+        click = Click.from_job(payload)
+        await publish(click, page=click.page()[2])
+
+    jobs.register(ENABLE_JOB, enable)
+    jobs.register(DISABLE_JOB, disable)
+    jobs.register(PAGE_JOB, page)

@@ -3,22 +3,38 @@
 from __future__ import annotations
 
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 
+from bot.jobs import JobQueue
 from bot.services import Services
 from handlers.actions.clicks import Click
 from handlers.blocks import messages
+from handlers.errors import MalformedPayload, answers_errors
+from handlers.replies import reply
+
+JOB = "click.page"
 
 
-def page_clicked(services: Services):
-    async def handle(ack: AsyncAck, body: dict, respond: AsyncRespond) -> None:
+def page_clicked(jobs: JobQueue):
+    async def handle(ack: AsyncAck, body: dict) -> None:
         click = Click.read(body)
-        listing, query, page = click.page()
+        click.page()
+        if not click.response_url:
+            raise MalformedPayload("response_url")
+        await jobs.submit(JOB, click.job())
         await ack()
+
+    return handle
+
+
+def run_page(services: Services):
+    @answers_errors
+    async def run(payload: dict) -> None:
+        click = Click.from_job(payload)
+        listing, query, page = click.page()
         if listing == "groups":
             result = await services.overview.groups(click.actor, query, page)
         else:
             result = await services.overview.status(click.actor, None, page)
-        await respond(replace_original=True, **messages.message(result))
+        await reply(click.response_url, messages.message(result), replace=True)
 
-    return handle
+    return run

@@ -1,10 +1,12 @@
 from slack_bolt.async_app import AsyncApp
 
+from bot.jobs import JobQueue
 from bot.services import Services
 from handlers import ids
-from handlers.commands.zoomcal import zoomcal_command
+from handlers.commands import zoomcal
 from handlers.errors import guarded
 
 
-def register(app: AsyncApp, services: Services) -> None:
-    app.command(ids.COMMAND)(guarded(zoomcal_command(services)))
+def register(app: AsyncApp, services: Services, jobs: JobQueue) -> None:
+    app.command(ids.COMMAND)(guarded(zoomcal.zoomcal_command(jobs)))
+    jobs.register(zoomcal.JOB, zoomcal.run_command(services, app.client))

@@ -1,32 +1,46 @@
-"""`/zoomcal …`: ack at once, then one service call per verb, answered privately."""
+"""`/zoomcal …`: persist the work, ack at once; the job answers privately (one service call per verb)."""
 
 from __future__ import annotations
 
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.command import Command, Verb, parse
 from bot.domain import Actor
+from bot.jobs import JobQueue
 from bot.services import Services
 from bot.services.results import ConfigureForm, EnableForm
 from handlers.blocks import messages, modals
-from handlers.errors import MalformedPayload
+from handlers.errors import MalformedPayload, answers_errors
 from handlers.opening import open_modal
+from handlers.replies import actor_data, actor_from, reply
+
+JOB = "command"
 
 
-def zoomcal_command(services: Services):
-    async def handle(ack: AsyncAck, body: dict, respond: AsyncRespond, client: AsyncWebClient) -> None:
-        actor = Actor(_field(body, "team_id"), _field(body, "user_id"))
-        trigger_id = _field(body, "trigger_id")
-        command = parse(str(body.get("text") or ""))
+def zoomcal_command(jobs: JobQueue):
+    async def handle(ack: AsyncAck, body: dict) -> None:
+        payload = {
+            "actor": actor_data(Actor(_field(body, "team_id"), _field(body, "user_id"))),
+            "trigger_id": _field(body, "trigger_id"),
+            "response_url": _field(body, "response_url"),
+            "text": str(body.get("text") or "")[:4000],
+        }
+        await jobs.submit(JOB, payload)
         await ack()  # within Slack's 3 seconds; the answer follows through response_url
 
-        result = await _answer(services, client, actor, command, trigger_id)
-        if result is not None:
-            await respond(response_type="ephemeral", replace_original=False, **messages.message(result))
-
     return handle
+
+
+def run_command(services: Services, client: AsyncWebClient):
+    @answers_errors
+    async def run(payload: dict) -> None:
+        command = parse(payload["text"])
+        result = await _answer(services, client, actor_from(payload["actor"]), command, payload["trigger_id"])
+        if result is not None:
+            await reply(payload["response_url"], messages.message(result))
+
+    return run
 
 
 async def _answer(services: Services, client: AsyncWebClient, actor: Actor, command: Command, trigger_id: str):

@@ -2,22 +2,32 @@
 
 from __future__ import annotations
 
+from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Actor
+from bot.jobs import JobQueue
 from bot.services import Services
 from handlers.blocks import home
+from handlers.replies import actor_data, actor_from
+
+JOB = "home.open"
 
 
-def app_home_opened(services: Services):
-    async def handle(event: dict, body: dict, client: AsyncWebClient) -> None:
-        if event.get("tab", "home") != "home":
-            return
+def app_home_opened(jobs: JobQueue):
+    async def handle(ack: AsyncAck, event: dict, body: dict) -> None:
         user_id = str(event.get("user") or "")
-        if not user_id:
-            return
-        actor = Actor(str(body.get("team_id") or ""), user_id)
-        dashboard = await services.overview.dashboard(actor)
-        await client.views_publish(user_id=user_id, view=home.home_view(dashboard))
+        if event.get("tab", "home") == "home" and user_id:
+            await jobs.submit(JOB, {"actor": actor_data(Actor(str(body.get("team_id") or ""), user_id))})
+        await ack()
 
     return handle
+
+
+def run_publish(services: Services, client: AsyncWebClient):
+    async def run(payload: dict) -> None:
+        actor = actor_from(payload["actor"])
+        dashboard = await services.overview.dashboard(actor)
+        await client.views_publish(user_id=actor.user_id, view=home.home_view(dashboard))
+
+    return run

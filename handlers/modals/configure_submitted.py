@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Scope
+from bot.jobs import JobQueue
 from bot.services import Services
 from bot.services.configure import Path
 from handlers import ids
 from handlers.blocks import modals
-from handlers.modals.submission import Submission, show_outcome
+from handlers.modals.outcomes import DISABLE_JOB, ENABLE_JOB, Submission
 
 
-def configure_submitted(services: Services):
-    async def handle(ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient) -> None:
+def configure_submitted(services: Services, jobs: JobQueue):
+    async def handle(ack: AsyncAck, body: dict, view: dict) -> None:
         submission = Submission.read(body, view)
         scope = _chosen_scope(submission.values)
         choices = modals.choices_from_state(submission.values)
@@ -27,12 +27,11 @@ def configure_submitted(services: Services):
         elif plan.path is Path.NOTHING:
             await ack(response_action="update", view=modals.outcome_modal(modals.MODAL_TITLE, plan.nothing))
         else:
-            await ack(response_action="update", view=modals.progress_modal(scope))
             if plan.path is Path.ENABLE:
-                result = await services.enable.request_consent(submission.actor, scope, choices, submission.view_id)
+                await jobs.submit(ENABLE_JOB, submission.job(scope, choices=choices.as_dict()))
             else:
-                result = await services.disable.disable(submission.actor, scope)
-            await show_outcome(client, submission, result)
+                await jobs.submit(DISABLE_JOB, submission.job(scope))
+            await ack(response_action="update", view=modals.progress_modal(scope))
 
     return handle
 
@@ -47,6 +46,3 @@ def _chosen_scope(values: dict) -> Scope | None:
     if value.startswith("group:") and len(value) > 6 and name:
         return Scope.group(value[6:], name)
     return None
-
-
-

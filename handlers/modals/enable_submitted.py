@@ -1,18 +1,18 @@
-""""Authorize and Save": check the choices inside the ack, then request consent."""
+""""Authorize and Save": check the choices inside the ack, then request consent in a job."""
 
 from __future__ import annotations
 
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.jobs import JobQueue
 from bot.services import Services
 from handlers import ids
 from handlers.blocks import modals
-from handlers.modals.submission import Submission, show_outcome
+from handlers.modals.outcomes import ENABLE_JOB, Submission
 
 
-def enable_submitted(services: Services):
-    async def handle(ack: AsyncAck, body: dict, view: dict, client: AsyncWebClient) -> None:
+def enable_submitted(services: Services, jobs: JobQueue):
+    async def handle(ack: AsyncAck, body: dict, view: dict) -> None:
         submission = Submission.read(body, view)
         scope = modals.scope_from_metadata(view.get("private_metadata"))
         choices = modals.choices_from_state(submission.values)
@@ -20,9 +20,8 @@ def enable_submitted(services: Services):
         if problems:
             await ack(response_action="errors", errors={ids.FIELD_BLOCKS[f]: m for f, m in problems.items()})
             return
-        # Keep the modal open with a progress note; it shows the outcome once known.
+        await jobs.submit(ENABLE_JOB, submission.job(scope, choices=choices.as_dict()))
+        # Keep the modal open with a progress note; the job shows the outcome once known.
         await ack(response_action="update", view=modals.progress_modal(scope))
-        result = await services.enable.request_consent(submission.actor, scope, choices, submission.view_id)
-        await show_outcome(client, submission, result)
 
     return handle

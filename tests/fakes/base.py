@@ -21,6 +21,11 @@ class RecordedRequest:
     headers: dict[str, str]
     body: bytes
 
+    def header(self, name: str, default: str = "") -> str:
+        """A header, looked up case-insensitively."""
+        name = name.lower()
+        return next((v for k, v in self.headers.items() if k.lower() == name), default)
+
     def json(self) -> Any:
         return json.loads(self.body or b"null")
 
@@ -30,8 +35,7 @@ class RecordedRequest:
     def args(self) -> dict[str, Any]:
         """JSON body, or form body, merged over the query string."""
         merged: dict[str, Any] = dict(self.query)
-        content_type = self.headers.get("Content-Type", "")
-        if "json" in content_type:
+        if "json" in self.header("Content-Type"):
             data = self.json()
             if isinstance(data, dict):
                 merged |= data
@@ -84,31 +88,56 @@ class FakeServer:
         await self.stop()
 
     def fail_next(self, path_contains: str, status: int, body: Any = None, headers: dict | None = None, times: int = 1):
+        """The next ``times`` requests whose path contains ``path_contains`` get this response instead."""
         self._failures.append(_Failure(path_contains, status, body, dict(headers or {}), times))
 
     def calls(self, path_contains: str) -> list[RecordedRequest]:
         return [r for r in self.requests if path_contains in r.path]
 
+    @staticmethod
+    def recorded(request: web.Request) -> RecordedRequest:
+        """The record of the request being handled (safe with concurrent requests)."""
+        return request["recorded"]
+
+    async def wait_until(
+        self, condition: Callable[[], Any], timeout: float = 5.0, what: str | Callable[[], str] = "condition"
+    ) -> Any:
+        """Poll until ``condition()`` is truthy and return its value; AssertionError on timeout.
+
+        ``what`` (a string, or a callable evaluated at timeout) describes the wait in the message.
+        """
+        deadline = time.monotonic() + timeout
+        while not (value := condition()):
+            if time.monotonic() > deadline:
+                seen = ", ".join(f"{r.method} {r.path}" for r in self.requests[-10:])
+                described = what() if callable(what) else what
+                raise AssertionError(
+                    f"{type(self).__name__}: timed out after {timeout}s waiting for {described}; last requests: {seen}"
+                )
+            await asyncio.sleep(0.02)
+        return value
+
     async def wait_for(
         self, match: str | Callable[[RecordedRequest], bool], count: int = 1, timeout: float = 5.0
     ) -> list[RecordedRequest]:
+        """Wait until ``count`` recorded requests match (a path substring or a predicate); return them all."""
         predicate = (lambda r: match in r.path) if isinstance(match, str) else match
-        deadline = time.monotonic() + timeout
-        while True:
-            found = [r for r in self.requests if predicate(r)]
-            if len(found) >= count:
-                return found
-            if time.monotonic() > deadline:
-                seen = ", ".join(f"{r.method} {r.path}" for r in self.requests[-10:])
-                raise AssertionError(f"{type(self).__name__}: wanted {count} of {match!r}, got {len(found)}; last: {seen}")
-            await asyncio.sleep(0.02)
+
+        def found():
+            matching = [r for r in self.requests if predicate(r)]
+            return matching if len(matching) >= count else None
+
+        def what() -> str:
+            return f"{count} request(s) matching {match!r}, got {sum(1 for r in self.requests if predicate(r))}"
+
+        return await self.wait_until(found, timeout, what)
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler):
         body = await request.read()
-        self.requests.append(
-            RecordedRequest(request.method, request.path, dict(request.query), dict(request.headers), body)
-        )
+        recorded = RecordedRequest(request.method, request.path, dict(request.query), dict(request.headers), body)
+        request["recorded"] = recorded
+        self.requests.append(recorded)
         if self.latency:
             await asyncio.sleep(self.latency)
         for failure in self._failures:

@@ -52,6 +52,15 @@ class FakeMicrosoft(FakeServer):
     def issued_tokens(self) -> list[str]:
         return list(self.issued)
 
+    @property
+    def tokens_issued(self) -> int:
+        return len(self.issued)
+
+    def expire_tokens(self) -> None:
+        """Every token issued so far is expired from now on (Graph answers 401)."""
+        for issued in self.issued.values():
+            issued.expires = 0
+
     def add_tenant(
         self,
         tenant_id: str | None = None,
@@ -121,21 +130,24 @@ class FakeMicrosoft(FakeServer):
         )
 
     async def _token(self, request: web.Request) -> web.Response:
-        form = self.requests[-1].form()
+        form = self.recorded(request).form()
         tenant = self.tenant(request.match_info["tenant"])
         if tenant is None:
             return _error(400, "invalid_request", f"AADSTS90002: Tenant '{request.match_info['tenant']}' not found.")
-        if form.get("client_id") != self.client_id or form.get("client_secret") != self.client_secret:
-            return _error(401, "invalid_client", "AADSTS7000215: Invalid client secret provided.")
+        if form.get("client_id") != self.client_id:
+            return self._not_in_directory(tenant, form.get("client_id", ""))
+        if form.get("client_secret") != self.client_secret:
+            return _error(
+                401, "invalid_client",
+                "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the "
+                f"client secret value, not the client secret ID, for a secret added to app '{self.client_id}'.",
+            )
         if form.get("grant_type") != "client_credentials":
             return _error(400, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.")
         if GRAPH_SCOPE not in form.get("scope", "").split():
             return _error(400, "invalid_scope", "AADSTS1002012: The provided value for scope is not valid.")
-        if not tenant.consented:
-            return _error(
-                400, "invalid_client",
-                f"AADSTS700016: Application with identifier '{self.client_id}' was not found in the directory.",
-            )
+        if not tenant.consented:  # the app has no service principal there
+            return self._not_in_directory(tenant, self.client_id)
         now = int(time.time())
         claims = {
             "aud": "https://graph.microsoft.com",
@@ -151,6 +163,17 @@ class FakeMicrosoft(FakeServer):
         self.issued[token] = _Issued(tenant, now + 3599, tenant.roles)
         return web.json_response(
             {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
+        )
+
+    @staticmethod
+    def _not_in_directory(tenant: Tenant, client_id: str) -> web.Response:
+        """What Azure answers when the app is unknown in (or not consented to by) the tenant."""
+        return _error(
+            400, "unauthorized_client",
+            f"AADSTS700016: Application with identifier '{client_id}' was not found in the directory "
+            f"'{tenant.display_name}'. This can happen if the application has not been installed by the "
+            "administrator of the tenant or consented to by any user in the tenant. You may have sent your "
+            "authentication request to the wrong tenant.",
         )
 
     # Graph ------------------------------------------------------------------------------------
@@ -177,11 +200,10 @@ class FakeMicrosoft(FakeServer):
 
     async def _consent_page(self, request: web.Request) -> web.Response:
         query = request.query
+        if not self._known(request.match_info["tenant"]):
+            return _error_page(f"AADSTS90002: Tenant '{request.match_info['tenant']}' not found")
         if query.get("client_id") != self.client_id or not query.get("redirect_uri"):
-            return web.Response(
-                status=400, content_type="text/html",
-                text="<!doctype html><html lang='en'><title>Error</title><h1>AADSTS700016: Application not found</h1></html>",
-            )
+            return _error_page("AADSTS700016: Application not found")
         hidden = "".join(
             f'<input type="hidden" name="{name}" value="{html.escape(query.get(name, ""), quote=True)}">'
             for name in ("client_id", "scope", "redirect_uri", "state")
@@ -202,16 +224,28 @@ class FakeMicrosoft(FakeServer):
         return web.Response(text=page, content_type="text/html")
 
     async def _consent_decision(self, request: web.Request) -> web.Response:
-        form = self.requests[-1].form()
+        form = self.recorded(request).form()
+        if form.get("client_id") != self.client_id or not form.get("redirect_uri"):
+            return _error_page("AADSTS700016: Application not found")
         accept = form.get("decision") == "accept"
         query = self.callback_query(self.consent_tenant or "", form.get("state", ""), accept=accept)
-        raise web.HTTPFound(f"{form.get('redirect_uri', '')}?{urlencode(query)}")
+        redirect_uri = form["redirect_uri"]
+        raise web.HTTPFound(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{urlencode(query)}")
+
+
+def _error_page(message: str) -> web.Response:
+    return web.Response(
+        status=400, content_type="text/html",
+        text=f"<!doctype html><html lang='en'><head><title>Error</title></head>"
+        f"<body><main><h1>Sorry, but we're having trouble signing you in.</h1><p>{html.escape(message)}</p></main></body></html>",
+    )
 
 
 def _error(status: int, code: str, description: str) -> web.Response:
     return web.json_response(
         {"error": code, "error_description": description, "error_codes": [int(description[6:].split(":")[0])],
-         "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ"), "trace_id": str(uuid.uuid4()),
+         "error_uri": f"https://login.microsoftonline.com/error?code={description[6:].split(':')[0]}",
+         "timestamp": time.strftime("%Y-%m-%d %H:%M:%SZ", time.gmtime()), "trace_id": str(uuid.uuid4()),
          "correlation_id": str(uuid.uuid4())},
         status=status,
     )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import time
 import uuid
-from typing import Any
+from typing import Any, Callable
 
 from aiohttp import web
 
@@ -23,20 +23,30 @@ def _parsed(args: dict[str, Any], *names: str) -> dict[str, Any]:
     return args
 
 
+def _newest(items: list[dict], predicate: Callable[[dict], bool] | None) -> dict | None:
+    return next((item for item in reversed(items) if predicate is None or predicate(item)), None)
+
+
 class FakeSlack(FakeServer):
-    def __init__(self, bot_token: str = "xoxb-test", team_id: str = "T0001", bot_user_id: str = "UBOT", **kwargs):
+    def __init__(
+        self, bot_token: str = "xoxb-test", team_id: str = "T0001", bot_user_id: str = "UBOT",
+        trigger_ttl: float = 3.0, **kwargs,
+    ):
         super().__init__(**kwargs)
         self.bot_token = bot_token
         self.team_id = team_id
         self.bot_user_id = bot_user_id
-        self.trigger_ttl = 3.0
+        self.trigger_ttl = trigger_ttl
         self.users: dict[str, dict] = {}
         self.triggers: dict[str, float] = {}
         self.views: dict[str, dict] = {}
         self.opened_views: list[dict] = []
         self.messages: list[dict] = []
         self.ephemerals: list[dict] = []
-        self.updates: list[dict] = []
+        self.pushed_views: list[dict] = []
+        self.view_updates: list[dict] = []
+        self.view_history: list[dict] = []  # every opened, pushed or updated view, oldest first
+        self.updates: list[dict] = []  # chat.update
         self.published: dict[str, dict] = {}
         self.responses: list[dict] = []
 
@@ -64,13 +74,17 @@ class FakeSlack(FakeServer):
         app.router.add_post("/response/{id}", self._response_url)
 
     async def _response_url(self, request: web.Request) -> web.Response:
-        payload = await request.json()
-        self.responses.append(payload | {"_response_url": str(request.url)})
+        try:
+            payload = self.recorded(request).json()
+        except ValueError:
+            return web.Response(status=400, text="invalid_payload")
+        if not isinstance(payload, dict):
+            return web.Response(status=400, text="invalid_payload")
+        self.responses.append(_parsed(payload, "blocks") | {"_response_url": f"{self.url}{request.path}"})
         return web.Response(text="ok")
 
     async def _api(self, request: web.Request) -> web.Response:
-        recorded = self.requests[-1]
-        args = recorded.args()
+        args = self.recorded(request).args()
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.get("token")
         if token != self.bot_token:
             return web.json_response({"ok": False, "error": "invalid_auth"})
@@ -103,10 +117,13 @@ class FakeSlack(FakeServer):
     def _store_view(self, view: dict, view_id: str | None = None) -> dict:
         stored = dict(view) | {"id": view_id or f"V{uuid.uuid4().hex[:10].upper()}", "team_id": self.team_id}
         self.views[stored["id"]] = stored
+        self.view_history.append(stored)
         return stored
 
     def _views_open(self, args: dict) -> dict:
         args = _parsed(args, "view")
+        if not isinstance(args.get("view"), dict):
+            return {"ok": False, "error": "invalid_arguments"}
         error = self._check_trigger(args)
         if error:
             return {"ok": False, "error": error}
@@ -115,19 +132,27 @@ class FakeSlack(FakeServer):
         return {"ok": True, "view": view}
 
     def _views_push(self, args: dict) -> dict:
-        return self._views_open(args)
+        answer = self._views_open(args)
+        if answer["ok"]:
+            self.opened_views.pop()
+            self.pushed_views.append(answer["view"])
+        return answer
 
     def _views_update(self, args: dict) -> dict:
         args = _parsed(args, "view")
         view_id = args.get("view_id")
+        if not isinstance(args.get("view"), dict):
+            return {"ok": False, "error": "invalid_arguments"}
         if view_id not in self.views:
             return {"ok": False, "error": "not_found"}
         view = self._store_view(args["view"], view_id)
-        self.updates.append(view)
+        self.view_updates.append(view)
         return {"ok": True, "view": view}
 
     def _views_publish(self, args: dict) -> dict:
         args = _parsed(args, "view")
+        if not isinstance(args.get("view"), dict) or not args.get("user_id"):
+            return {"ok": False, "error": "invalid_arguments"}
         self.published[args["user_id"]] = args["view"]
         return {"ok": True, "view": args["view"]}
 
@@ -151,6 +176,22 @@ class FakeSlack(FakeServer):
     def _conversations_open(self, args: dict) -> dict:
         users = str(args.get("users", ""))
         return {"ok": True, "channel": {"id": "D" + users.split(",")[0][1:]}}
+
+    # helpers for tests --------------------------------------------------------------
+
+    async def wait_message(self, predicate: Callable[[dict], bool] | None = None, timeout: float = 5.0) -> dict:
+        """The newest chat.postMessage matching ``predicate`` (any, if None), waiting for it."""
+        return await self.wait_until(lambda: _newest(self.messages, predicate), timeout, "a matching chat.postMessage")
+
+    async def wait_response(self, predicate: Callable[[dict], bool] | None = None, timeout: float = 5.0) -> dict:
+        """The newest POST to a response_url matching ``predicate``, waiting for it."""
+        return await self.wait_until(lambda: _newest(self.responses, predicate), timeout, "a matching response_url post")
+
+    async def wait_view(self, predicate: Callable[[dict], bool] | None = None, timeout: float = 5.0) -> dict:
+        """The newest opened, pushed or updated view matching ``predicate``, waiting for it."""
+        return await self.wait_until(
+            lambda: _newest(self.view_history, predicate), timeout, "a matching view (views.open/push/update)"
+        )
 
     def dms(self, user_id: str) -> list[dict]:
         """Messages posted to a user (by user ID or their DM channel)."""

@@ -68,7 +68,7 @@ class FakeZoom(FakeServer):
         expected = "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
         if request.headers.get("Authorization") != expected:
             return web.json_response({"reason": "Invalid client_id or client_secret", "error": "invalid_client"}, status=401)
-        args = self.requests[-1].args()
+        args = self.recorded(request).args()
         if args.get("grant_type") != "account_credentials" or args.get("account_id") != self.account_id:
             return web.json_response({"reason": "Invalid request", "error": "invalid_request"}, status=400)
         token = secrets.token_urlsafe(24)
@@ -84,8 +84,11 @@ class FakeZoom(FakeServer):
     async def _groups(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
             return web.json_response({"code": 124, "message": "Invalid access token."}, status=401)
-        size = min(int(request.query.get("page_size", 30)), self.page_size_max)
-        start = int(request.query.get("next_page_token") or 0)
+        try:
+            size = max(1, min(int(request.query.get("page_size") or 30), self.page_size_max))
+            start = int(request.query.get("next_page_token") or 0)
+        except ValueError:
+            return web.json_response({"code": 300, "message": "Invalid parameter: page_size or next_page_token."}, status=400)
         page = self.groups[start : start + size]
         following = start + size if start + size < len(self.groups) else ""
         return web.json_response(

@@ -1,0 +1,99 @@
+"""Work done after Slack's ack, persisted before the ack so no replica's death loses it.
+
+A listener calls ``submit`` (one INSERT) and then acks; the job runs at once in this process
+under a lease. If the process dies or is stopped mid-job, the lease runs out and any replica's
+sweeper resumes the job. Jobs must therefore be safe to run twice: the services they call are
+idempotent (one consent link per submission, a second disable changes nothing).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from typing import Any
+
+from bot.crypto import DecryptionError, Vault
+from storage.db import Database
+from storage.models import utcnow
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[[dict[str, Any]], Awaitable[None]]
+
+
+class JobQueue:
+    def __init__(
+        self,
+        db: Database,
+        vault: Vault,
+        *,
+        lease: timedelta = timedelta(seconds=30),
+        max_attempts: int = 3,
+    ):
+        self._db = db
+        self._vault = vault
+        self.lease = lease
+        self._max_attempts = max_attempts
+        self._handlers: dict[str, Handler] = {}
+        self._running: set[asyncio.Task] = set()
+
+    def register(self, kind: str, handler: Handler) -> None:
+        self._handlers[kind] = handler
+
+    async def submit(self, kind: str, payload: dict[str, Any]) -> None:
+        """Persist the job (the caller acks after this returns), then start it here."""
+        if kind not in self._handlers:
+            raise KeyError(f"no job handler for {kind!r}")
+        now = utcnow()
+        async with self._db.transaction() as repo:
+            job = await repo.jobs.add(kind, self._vault.encrypt_json(payload), now=now, lease_until=now + self.lease)
+        self._start(job.id, kind, payload)
+
+    def _start(self, job_id: int, kind: str, payload: dict[str, Any]) -> None:
+        task = asyncio.create_task(self._run(job_id, kind, payload), name=f"job-{job_id}-{kind}")
+        self._running.add(task)
+        task.add_done_callback(self._running.discard)
+
+    async def _run(self, job_id: int, kind: str, payload: dict[str, Any]) -> None:
+        try:
+            await self._handlers[kind](payload)
+            status = "done"
+        except asyncio.CancelledError:
+            raise  # stopped: the lease runs out and a replica resumes the job
+        except Exception as error:
+            # Jobs answer their own failures; anything left here is a bug. Retrying would repeat it.
+            log.error("job %s (%s) failed: %s: %s", job_id, kind, type(error).__name__, error)
+            status = "failed"
+        async with self._db.transaction() as repo:
+            await repo.jobs.finish(job_id, status, utcnow())
+
+    async def resume_orphans(self) -> int:
+        """Take over jobs whose runner died or stopped; returns how many were started."""
+        now = utcnow()
+        async with self._db.transaction() as repo:
+            jobs = await repo.jobs.claim_orphans(
+                now=now, lease_until=now + self.lease, max_attempts=self._max_attempts
+            )
+        for job in jobs:
+            try:
+                payload = self._vault.decrypt_json(job.payload)
+            except DecryptionError:
+                log.error("job %s cannot be decrypted with the configured keys", job.id)
+                continue
+            if job.kind in self._handlers:
+                log.info("resuming job %s (%s), attempt %s", job.id, job.kind, job.attempts)
+                self._start(job.id, job.kind, payload)
+        return len(jobs)
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait for running jobs (on SIGTERM). False if some were still running at the timeout."""
+        if not self._running:
+            return True
+        _, pending = await asyncio.wait(set(self._running), timeout=timeout)
+        return not pending
+
+    async def purge(self, older_than: timedelta = timedelta(days=1)) -> int:
+        async with self._db.transaction() as repo:
+            return await repo.jobs.purge(utcnow() - older_than)

@@ -1,0 +1,58 @@
+"""The jobs behind modal submissions: request consent, or disable, then show the outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.domain import Actor, Scope
+from bot.jobs import JobQueue
+from bot.services import Services
+from handlers.blocks.common import decode_scope, encode_scope
+from handlers.errors import MalformedPayload, answers_errors
+from handlers.replies import actor_data, actor_from, choices_from, show_outcome
+
+ENABLE_JOB = "modal.enable"
+DISABLE_JOB = "modal.disable"
+
+
+@dataclass(frozen=True)
+class Submission:
+    actor: Actor
+    view_id: str
+    values: dict
+
+    @classmethod
+    def read(cls, body: dict, view: dict) -> Submission:
+        try:
+            team = body.get("team") or {}
+            actor = Actor(str(team.get("id") or body["user"]["team_id"]), str(body["user"]["id"]))
+            values = view["state"]["values"]
+            if not isinstance(values, dict):
+                raise TypeError
+            return cls(actor, str(view["id"]), values)
+        except (KeyError, TypeError, AttributeError):
+            raise MalformedPayload("view_submission") from None
+
+    def job(self, scope: Scope, **extra) -> dict:
+        return {"actor": actor_data(self.actor), "view_id": self.view_id, "scope": encode_scope(scope), **extra}
+
+
+def register_jobs(jobs: JobQueue, services: Services, client: AsyncWebClient) -> None:
+    @answers_errors
+    async def enable(payload: dict) -> None:
+        actor = actor_from(payload["actor"])
+        result = await services.enable.request_consent(
+            actor, decode_scope(payload["scope"]), choices_from(payload["choices"]), payload["view_id"]
+        )
+        await show_outcome(client, actor, payload["view_id"], result)
+
+    @answers_errors
+    async def disable(payload: dict) -> None:
+        actor = actor_from(payload["actor"])
+        result = await services.disable.disable(actor, decode_scope(payload["scope"]))
+        await show_outcome(client, actor, payload["view_id"], result)
+
+    jobs.register(ENABLE_JOB, enable)
+    jobs.register(DISABLE_JOB, disable)
