@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
-from storage.models import AuditEvent, ConsentRequest, Credential, Integration
+from storage.models import AuditEvent, ConsentRequest, Credential, Integration, Job, utcnow
 from tests.flows import activate, buttons, click, consent_link, enable, open_enable_modal, response_at, rows, state_of
-from tests.harness import ADMIN, OWNER
+from tests.harness import ADMIN, OWNER, Replica, Stack
 
 
 async def test_the_same_modal_submitted_five_times_makes_one_link(stack):
@@ -70,3 +71,41 @@ async def test_enable_and_disable_at_once_never_leave_credentials_on_a_disabled_
         if integration.status == "disabled":
             assert credentials == []
         stack.slack.requests.clear()
+
+
+async def test_a_job_whose_runner_died_is_resumed_and_finishes(stack):
+    """Work promised before the ack survives its runner: here the runner dies mid-job."""
+    view = await open_enable_modal(stack, "enable account")
+    stack.slack.latency = 0.5  # the job is busy asking Slack who the user is when it "dies"
+    status, _ = await stack.submit_view(view)
+    assert status == 200
+    await asyncio.sleep(0.2)
+    jobs = stack.runtime.jobs
+    for task in list(jobs._running):  # what SIGKILL does to this replica's work in flight
+        task.cancel()
+    await asyncio.sleep(0.1)
+    stack.slack.latency = 0
+    assert await rows(stack, ConsentRequest) == [], "the job had not finished"
+    async with stack.runtime.db.engine.begin() as conn:  # the dead runner's lease runs out
+        await conn.execute(
+            Job.__table__.update().where(Job.status == "queued").values(lease_until=utcnow() - timedelta(seconds=1))
+        )
+    assert await jobs.resume_orphans() == 1
+    await consent_link(stack)
+    assert len(await rows(stack, ConsentRequest)) == 1
+    assert await jobs.resume_orphans() == 0, "a finished job is not run again"
+    [job] = [j for j in await rows(stack, Job) if j.kind == "modal.enable"]
+    assert (job.status, job.attempts, job.payload) == ("done", 2, b"")
+
+
+async def test_sigterm_lets_work_in_flight_finish(tmp_path, database_url):
+    async with Stack(tmp_path, database_url) as stack:
+        replica = await Replica(stack.env).start()
+        stack.zoom.latency = 1.0  # the answer needs Zoom: it is still being worked on at SIGTERM
+        status, _, _ = await stack.command("status", base=replica.url)
+        assert status == 200
+        await asyncio.sleep(0.2)
+        assert await replica.stop() == 0, replica.stderr
+        [answer] = await stack.slack.wait_for("/response/", timeout=1)
+        assert "Account" in answer.body.decode()
+        assert "Traceback" not in replica.stderr

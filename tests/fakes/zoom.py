@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import secrets
+import time
 import uuid
 
 from aiohttp import web
@@ -31,7 +32,7 @@ class FakeZoom(FakeServer):
         self.token_ttl = token_ttl
         self.groups: list[dict] = []
         self.users: dict[str, dict] = {}
-        self.tokens: set[str] = set()
+        self.tokens: dict[str, float] = {}  # access token -> time.monotonic() when it expires
         self.tokens_issued = 0
 
     def add_group(self, name: str, id: str | None = None, total_members: int = 0) -> str:
@@ -72,14 +73,15 @@ class FakeZoom(FakeServer):
         if args.get("grant_type") != "account_credentials" or args.get("account_id") != self.account_id:
             return web.json_response({"reason": "Invalid request", "error": "invalid_request"}, status=400)
         token = secrets.token_urlsafe(24)
-        self.tokens.add(token)
+        self.tokens[token] = time.monotonic() + self.token_ttl
         self.tokens_issued += 1
         return web.json_response(
             {"access_token": token, "token_type": "bearer", "expires_in": self.token_ttl, "scope": "group:read:admin user:read:admin"}
         )
 
     def _authorized(self, request: web.Request) -> bool:
-        return request.headers.get("Authorization", "").removeprefix("Bearer ") in self.tokens
+        expires = self.tokens.get(request.headers.get("Authorization", "").removeprefix("Bearer "), 0.0)
+        return expires > time.monotonic()
 
     async def _groups(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
