@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import ssl
 import time
 from urllib.parse import parse_qs, quote, urlsplit
@@ -99,6 +100,7 @@ async def microsoft(tls):
 def msal_token(microsoft: FakeMicrosoft, tenant: str, ca_path, secret: str | None = None) -> dict:
     session = requests.Session()
     session.verify = str(ca_path)
+    session.trust_env = False  # else REQUESTS_CA_BUNDLE in the environment would override verify
     app = msal.ConfidentialClientApplication(
         microsoft.client_id,
         client_credential=secret or microsoft.client_secret,
@@ -193,10 +195,14 @@ async def test_consent_page_redirects_with_the_admins_tenant(microsoft, tls):
 # Zoom -------------------------------------------------------------------------------------------
 
 
+def basic(user: str, password: str) -> dict[str, str]:
+    return {"Authorization": "Basic " + base64.b64encode(f"{user}:{password}".encode()).decode()}
+
+
 async def zoom_token(http: aiohttp.ClientSession, zoom: FakeZoom) -> str:
     async with http.post(
         f"{zoom.url}/oauth/token", params={"grant_type": "account_credentials", "account_id": zoom.account_id},
-        auth=aiohttp.BasicAuth(zoom.client_id, zoom.client_secret),
+        headers=basic(zoom.client_id, zoom.client_secret),
     ) as response:
         assert response.status == 200
         return (await response.json())["access_token"]
@@ -206,7 +212,7 @@ async def test_zoom_token_and_group_pages():
     async with FakeZoom() as zoom, aiohttp.ClientSession() as http:
         zoom.add_groups(f"Group {i}" for i in range(700))
         zoom.add_user("Ada.Admin+x@example.com", role_name="Admin")
-        async with http.post(f"{zoom.url}/oauth/token", auth=aiohttp.BasicAuth("zcid", "wrong")) as response:
+        async with http.post(f"{zoom.url}/oauth/token", headers=basic("zcid", "wrong")) as response:
             assert response.status == 401 and (await response.json())["error"] == "invalid_client"
         token = await zoom_token(http, zoom)
         assert zoom.tokens_issued == 1
