@@ -74,7 +74,9 @@ async def activate(stack: Stack, text: str = "enable group Sales", user: str = A
     return url
 
 
-async def click(stack: Stack, action_id: str, value: str, user: str = ADMIN, *, container: str = "message") -> str:
+async def click(
+    stack: Stack, action_id: str, value: str, user: str = ADMIN, *, container: str = "message", base: str | None = None
+) -> str:
     """Clicks a button; returns the response_url the bot may answer on."""
     response_url = stack.slack.new_response_url()
     payload = {
@@ -89,7 +91,7 @@ async def click(stack: Stack, action_id: str, value: str, user: str = ADMIN, *, 
     }
     if container == "message":
         payload |= {"response_url": response_url, "channel": {"id": "C0GENERAL"}, "message": {"ts": "1.1"}}
-    status, body = await stack.interact(payload)
+    status, body = await stack.interact(payload, base=base)
     assert status == 200, body
     return response_url
 

@@ -8,7 +8,7 @@ import signal
 import pytest
 
 from storage.models import AuditEvent, Credential, Integration
-from tests.flows import consent_link, rows, state_of
+from tests.flows import buttons, click, consent_link, response_at, rows, state_of, text_of
 from tests.harness import ADMIN, Replica, Stack
 
 
@@ -77,3 +77,21 @@ async def test_a_killed_replica_loses_nothing_the_other_finishes(replicas):
     status, _, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(url)), base=b.url)
     assert status == 200
     assert (await rows(stack, Integration))[0].status == "active"
+
+
+async def test_the_same_button_clicked_on_both_replicas_has_one_effect(replicas):
+    stack, a, b = replicas
+    view = await open_modal_on(stack, a.url, "enable account")
+    await stack.submit_view(view, base=a.url)
+    url = await consent_link(stack)
+    await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(url)), base=b.url)
+    await stack.command("disable account", base=b.url)
+    payload = (await stack.slack.wait_for(lambda r: "/response/" in r.path and b"Disable and Delete" in r.body))[-1].json()
+    [button] = buttons(payload["blocks"])
+    urls = await asyncio.gather(
+        *(click(stack, button["action_id"], button["value"], base=r.url) for r in (a, b, a, b, a, b))
+    )
+    answers = [await response_at(stack, u, timeout=15) for u in urls]
+    assert sum("already disabled" not in text_of(x) for x in answers) == 1
+    assert [e.action for e in await rows(stack, AuditEvent)].count("disabled and credentials deleted") == 1
+    assert await rows(stack, Credential) == []
