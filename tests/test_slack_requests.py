@@ -126,5 +126,17 @@ async def test_command_is_acked_before_slow_zoom_answers(stack):
     status, _, _ = await stack.command("status")
     assert status == 200
     assert time.monotonic() - started < 1.5, "the ack does not wait for Zoom"
-    answer = json.dumps((await stack.slack.wait_for("/response/", timeout=15))[0].json())
-    assert "Account" in answer
+    answers = await stack.slack.wait_for("/response/", count=2, timeout=15)  # a holding note, then the answer
+    assert "Account" in json.dumps(answers[-1].json())
+
+
+async def test_slow_upstreams_get_a_holding_answer_within_three_seconds(stack):
+    stack.zoom.latency = 1.5  # token + user: the real answer takes over 3 s
+    started = time.monotonic()
+    await stack.command("status account")
+    [holding] = await stack.slack.wait_for("/response/", timeout=10)
+    holding_after = time.monotonic() - started
+    assert "answer follows" in holding.json()["text"]
+    [_, final] = await stack.slack.wait_for("/response/", count=2, timeout=15)
+    assert "not configured" in final.json()["text"] and final.json()["replace_original"] is True
+    assert holding_after < 3.0 < time.monotonic() - started

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -32,13 +34,25 @@ def zoomcal_command(jobs: JobQueue):
     return handle
 
 
+# Slack expects an answer within 3 seconds of the command. When Zoom or Microsoft are slow,
+# a holding note goes first (response_url takes up to five posts) and the answer follows.
+HOLDING_AFTER = 2.0
+HOLDING = "Checking with Zoom and Microsoft… the answer follows in a moment."
+
+
 def run_command(services: Services, client: AsyncWebClient):
     @answers_errors
     async def run(payload: dict) -> None:
         command = parse(payload["text"])
-        result = await _answer(services, client, actor_from(payload["actor"]), command, payload["trigger_id"])
+        answering = asyncio.ensure_future(
+            _answer(services, client, actor_from(payload["actor"]), command, payload["trigger_id"])
+        )
+        done, _ = await asyncio.wait({answering}, timeout=HOLDING_AFTER)
+        if not done:
+            await reply(payload["response_url"], {"text": HOLDING})
+        result = await answering
         if result is not None:
-            await reply(payload["response_url"], messages.message(result))
+            await reply(payload["response_url"], messages.message(result), replace=not done)
 
     return run
 
