@@ -12,7 +12,14 @@ from storage.repository import Repository
 
 
 def make_engine(url: str, **kwargs) -> AsyncEngine:
-    engine = create_async_engine(url, pool_pre_ping=True, **kwargs)
+    if url.startswith("sqlite"):
+        # SQLite has one writer at a time and its busy handler sleeps coarsely: one connection
+        # queued in-process is faster than several fighting over the lock.
+        pool = {"pool_size": 1, "max_overflow": 0}
+    else:
+        # Each Slack request and job holds a connection briefly; a small pool queues them under load.
+        pool = {"pool_size": 20, "max_overflow": 20}
+    engine = create_async_engine(url, **({"pool_pre_ping": True} | pool | kwargs))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

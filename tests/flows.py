@@ -50,7 +50,7 @@ async def rows(stack: Stack, model):
 
 
 async def last_response(stack: Stack, count: int = 1) -> str:
-    responses = await stack.slack.wait_for("/response/", count=count)
+    responses = await stack.slack.wait_for(final_answer, count=count)
     payload = responses[count - 1].json()
     assert payload.get("response_type", "ephemeral") == "ephemeral"
     return "\n".join([payload["text"], *block_texts(payload.get("blocks") or [])])
@@ -99,6 +99,11 @@ async def click(
 async def response_at(stack: Stack, response_url: str, timeout: float = 5.0) -> dict:
     [found] = (await stack.slack.wait_for(lambda r: response_url.endswith(r.path), timeout=timeout))[:1]
     return found.json()
+
+
+def final_answer(request) -> bool:
+    """A response_url post that is an answer, not the holding note sent while Zoom is slow."""
+    return "/response/" in request.path and b"answer follows" not in request.body
 
 
 def buttons(blocks: list[dict]) -> list[dict]:

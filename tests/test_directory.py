@@ -6,15 +6,15 @@ import asyncio
 import json
 from datetime import timedelta
 
-from tests.flows import rows
+from tests.flows import final_answer, rows
 from tests.harness import ADMIN, TEAM, Stack
 from storage.models import ZoomGroupRow
 
 
 async def answer(stack: Stack, text: str) -> dict:
-    before = len(stack.slack.calls("/response/"))
+    before = len([r for r in stack.slack.requests if final_answer(r)])
     await stack.command(text)
-    return (await stack.slack.wait_for("/response/", count=before + 1, timeout=30))[before].json()
+    return (await stack.slack.wait_for(final_answer, count=before + 1, timeout=30))[before].json()
 
 
 async def test_twenty_thousand_groups_are_read_once_and_served_from_the_database(stack):

@@ -6,16 +6,16 @@ import json
 import re
 
 from storage.models import Integration
-from tests.flows import activate, buttons, click, enable, last_response, response_at, rows, text_of
+from tests.flows import activate, buttons, final_answer, click, enable, last_response, response_at, rows, text_of
 from tests.harness import ADMIN, MEMBER, Stack
 
 STATUS_WORDS = ("active", "pending", "failed", "disabled", "inherits account", "not configured")
 
 
 async def answer(stack: Stack, text: str, user: str = ADMIN) -> dict:
-    before = len(stack.slack.calls("/response/"))
+    before = len([r for r in stack.slack.requests if final_answer(r)])
     await stack.command(text, user)
-    return (await stack.slack.wait_for("/response/", count=before + 1))[before].json()
+    return (await stack.slack.wait_for(final_answer, count=before + 1))[before].json()
 
 
 async def test_status_pages_past_fifty_groups(stack):

@@ -32,6 +32,7 @@ class GroupDirectory:
         self._account = account_id
         self.max_age = max_age
         self.refresh_on_miss_after = refresh_on_miss_after
+        self._loaded = False
 
     async def refresh(self, older_than: timedelta = timedelta(0)) -> bool:
         """Re-read every group from Zoom unless the copy is fresher than ``older_than``.
@@ -60,12 +61,13 @@ class GroupDirectory:
 
     async def _ensure_loaded(self) -> None:
         """The first use waits for a first copy (made here, or by the replica holding the lease)."""
+        if self._loaded:  # a copy, once made, is only ever replaced, never removed
+            return
         for _ in range(200):
             async with self._db.transaction() as repo:
                 state = await repo.directory.state(self._account)
-            if state is not None and state.synced_at is not None:
-                return
-            if await self.refresh():
+            if state is not None and state.synced_at is not None or await self.refresh():
+                self._loaded = True
                 return
             await asyncio.sleep(0.1)
         await self.refresh()

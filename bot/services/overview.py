@@ -78,16 +78,22 @@ class OverviewService(ServiceBase):
     ) -> StatusReport:
         """One page of the account (status only, first) followed by the groups, read from the directory."""
         lead = 0 if listing == "groups" else 1
-        _, groups_total = await self.deps.directory.page(query, 0, 0)
-        total = lead + groups_total
-        pages = max(1, math.ceil(total / PAGE_SIZE))
-        page = min(max(1, page), pages)
-        start = (page - 1) * PAGE_SIZE
-        shown = [account] if lead and start == 0 else []
-        offset = max(0, start - lead)
-        groups, _ = await self.deps.directory.page(query, offset, PAGE_SIZE - len(shown))
+        page = max(1, page)
+        groups, groups_total = await self._page_of_groups(query, page, lead)
+        pages = max(1, math.ceil((lead + groups_total) / PAGE_SIZE))
+        if page > pages:  # the listing shrank since the button was drawn: show its last page
+            page = pages
+            groups, groups_total = await self._page_of_groups(query, page, lead)
+        shown = [account] if lead and page == 1 else []
         shown += [await self._scope_status(Scope.group(g.id, g.name), rows, account.status) for g in groups]
-        return StatusReport(tuple(shown), page=page, pages=pages, listing=listing, query=query, total=total)
+        return StatusReport(
+            tuple(shown), page=page, pages=pages, listing=listing, query=query, total=lead + groups_total
+        )
+
+    async def _page_of_groups(self, query: str, page: int, lead: int):
+        start = (page - 1) * PAGE_SIZE
+        room = PAGE_SIZE - (lead if page == 1 else 0)
+        return await self.deps.directory.page(query, max(0, start - lead), room)
 
     async def _scope_status(
         self, scope: Scope, rows: Mapping, account_status: Status | None = None, *, details: bool = False
