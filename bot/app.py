@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
@@ -17,7 +18,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
-from bot import pages
+from bot import metrics, pages
 from bot.clients.http import client_session, ssl_context
 from bot.clients.microsoft import MicrosoftClient
 from bot.clients.zoom import ZoomClient
@@ -131,24 +132,37 @@ def create_web_app(settings: Settings, *, migrate_db: bool = True) -> web.Applic
     app.router.add_get("/microsoft/callback", microsoft_callback)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/metrics", metrics_page)
     return app
 
 
 async def slack_events(request: web.Request) -> web.StreamResponse:
+    started = time.perf_counter()
+    kind = "unsigned"
+    try:
+        response, kind = await _slack_events(request)
+    except web.HTTPException as exc:  # 413 and the like
+        response = exc
+    metrics.SLACK_REQUESTS.labels(kind, str(response.status)).inc()
+    metrics.ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
+    return response
+
+
+async def _slack_events(request: web.Request) -> tuple[web.StreamResponse, str]:
     runtime = request.app[RUNTIME]
     body = await request.read()  # raises 413 past client_max_size
     # Check the signature before parsing, so an unsigned request is a 401 whatever it holds.
     if not runtime.verifier.is_valid_request(body, dict(request.headers)):
-        return web.json_response({"error": "invalid request"}, status=401)
+        return web.json_response({"error": "invalid request"}, status=401), "unsigned"
     try:
         parsed = parse_body(body.decode(), request.headers.get("Content-Type"))
         bolt_request = await to_bolt_request(request) if well_formed(parsed) else None
     except (ValueError, TypeError, KeyError, AttributeError):  # Bolt's parsing assumes well-formed bodies
-        bolt_request = None
+        parsed, bolt_request = None, None
     if bolt_request is None:
-        return web.json_response({"error": "malformed request"}, status=400)
+        return web.json_response({"error": "malformed request"}, status=400), "malformed"
     response = await runtime.bolt.async_dispatch(bolt_request)
-    return await to_aiohttp_response(response)
+    return await to_aiohttp_response(response), metrics.slack_kind(parsed)
 
 
 async def microsoft_callback(request: web.Request) -> web.StreamResponse:
@@ -158,6 +172,10 @@ async def microsoft_callback(request: web.Request) -> web.StreamResponse:
     return web.Response(
         status=page.status, text=pages.render(page), content_type="text/html", headers=pages.HEADERS
     )
+
+
+async def metrics_page(_request: web.Request) -> web.Response:
+    return web.Response(body=metrics.render(), headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
 async def healthz(_request: web.Request) -> web.Response:

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
+from bot import metrics
 from bot.crypto import DecryptionError, Vault
 from storage.db import Database
 from storage.models import utcnow
@@ -66,6 +67,7 @@ class JobQueue:
             # Jobs answer their own failures; anything left here is a bug. Retrying would repeat it.
             log.error("job %s (%s) failed: %s: %s", job_id, kind, type(error).__name__, error)
             status = "failed"
+        metrics.JOBS.labels(kind, status).inc()
         async with self._db.transaction() as repo:
             await repo.jobs.finish(job_id, status, utcnow())
 

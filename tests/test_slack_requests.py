@@ -140,3 +140,26 @@ async def test_slow_upstreams_get_a_holding_answer_within_three_seconds(stack):
     [_, final] = await stack.slack.wait_for("/response/", count=2, timeout=15)
     assert "not configured" in final.json()["text"] and final.json()["replace_original"] is True
     assert holding_after < 3.0 < time.monotonic() - started
+
+
+async def test_metrics_in_prometheus_format(stack):
+    from prometheus_client.parser import text_string_to_metric_families
+
+    from tests.flows import activate
+
+    await activate(stack, "enable account")
+    body = b"x=1"
+    await stack.post_slack(body, sign(body, secret="wrong"), content_type=FORM)
+    async with stack.http.get(f"{stack.url}/metrics") as response:
+        assert response.status == 200 and response.headers["Content-Type"].startswith("text/plain")
+        text = await response.text()
+    families = {f.name: f for f in text_string_to_metric_families(text)}
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value for f in families.values() for s in f.samples}
+    assert samples[("zoomcal_slack_requests_total", (("kind", "command"), ("status", "200")))] >= 1
+    assert samples[("zoomcal_slack_requests_total", (("kind", "unsigned"), ("status", "401")))] >= 1
+    assert samples[("zoomcal_slack_ack_seconds_count", (("kind", "view_submission"),))] >= 1
+    assert samples[("zoomcal_flows_total", (("action", "consent granted"), ("outcome", "active")))] >= 1
+    assert samples[("zoomcal_outbound_requests_total", (("service", "Zoom"), ("status", "200")))] >= 1
+    assert samples[("zoomcal_outbound_requests_total", (("service", "Microsoft Graph"), ("status", "200")))] >= 1
+    assert samples[("zoomcal_jobs_total", (("kind", "modal.enable"), ("result", "done")))] >= 1
+    assert stack.settings.slack_bot_token not in text

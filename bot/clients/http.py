@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 import certifi
 
+from bot import metrics
 from bot.clients.errors import UpstreamError
 
 RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
@@ -103,9 +104,11 @@ async def send(
                         pass
                 response = Response(raw.status, dict(raw.headers), body)
         except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+            metrics.OUTBOUND.labels(service, "unreachable").inc()
             response = None
             failure = f"could not be reached ({type(exc).__name__})"
         else:
+            metrics.OUTBOUND.labels(service, str(response.status)).inc()
             if response.status not in RETRYABLE_STATUS:
                 return response
             failure = f"answered HTTP {response.status}"

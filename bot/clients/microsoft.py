@@ -16,6 +16,7 @@ import msal
 import requests
 from requests.adapters import HTTPAdapter
 
+from bot import metrics
 from bot.clients.errors import UpstreamError
 from bot.clients.http import RetryPolicy, send
 
@@ -121,8 +122,14 @@ class MicrosoftClient:
         attempt = 0
         while True:
             try:
-                return await asyncio.to_thread(self._app_token_blocking, tenant)
+                token = await asyncio.to_thread(self._app_token_blocking, tenant)
+                metrics.OUTBOUND.labels(IDENTITY, "ok").inc()
+                return token
+            except UpstreamError:
+                metrics.OUTBOUND.labels(IDENTITY, "refused").inc()
+                raise
             except _Transient as exc:
+                metrics.OUTBOUND.labels(IDENTITY, "retryable").inc()
                 attempt += 1
                 delay = self._policy.backoff(attempt)
                 if attempt >= self._policy.attempts or time.monotonic() - started + delay > self._policy.deadline:

@@ -8,6 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+from bot import metrics
 from bot.clients.errors import UpstreamError
 from bot.clients.microsoft import MicrosoftClient
 from bot.command import Target
@@ -90,6 +91,7 @@ class ServiceBase:
         correlation_id: str,
         detail: str | None = None,
     ) -> AuditEvent:
+        metrics.FLOWS.labels(action.value, outcome).inc()
         return await repo.add_audit(
             AuditEvent(
                 created_at=utcnow(),

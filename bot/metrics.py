@@ -1,0 +1,41 @@
+"""Prometheus metrics, served at /metrics. Labels are small fixed sets: never user text."""
+
+from __future__ import annotations
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+
+SLACK_REQUESTS = Counter(
+    "zoomcal_slack_requests", "Slack requests by kind and HTTP status", ["kind", "status"], registry=REGISTRY
+)
+ACK_SECONDS = Histogram(
+    "zoomcal_slack_ack_seconds",
+    "Time from receiving a Slack request to answering it (the ack)",
+    ["kind"],
+    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 3, 5),
+    registry=REGISTRY,
+)
+FLOWS = Counter(
+    "zoomcal_flows", "Audited flow steps by action and outcome", ["action", "outcome"], registry=REGISTRY
+)
+OUTBOUND = Counter(
+    "zoomcal_outbound_requests", "Calls to Zoom and Microsoft by service and status", ["service", "status"],
+    registry=REGISTRY,
+)
+JOBS = Counter("zoomcal_jobs", "Jobs run after the ack, by kind and result", ["kind", "result"], registry=REGISTRY)
+
+CONTENT_TYPE = CONTENT_TYPE_LATEST
+
+
+def render() -> bytes:
+    return generate_latest(REGISTRY)
+
+
+def slack_kind(body: dict | None) -> str:
+    if not isinstance(body, dict):
+        return "malformed"
+    if "command" in body:
+        return "command"
+    kind = body.get("type")
+    return kind if kind in ("view_submission", "block_actions", "block_suggestion", "event_callback", "view_closed") else "other"
