@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
@@ -24,7 +25,7 @@ def main() -> None:
     async def zoomcal(ack):
         await ack()
 
-    @bolt.action({"type": "block_actions"})
+    @bolt.action(re.compile(".*"))
     async def clicked(ack):
         await ack()
 
