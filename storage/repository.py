@@ -40,6 +40,15 @@ class Consumed:
     failure: ConsumeFailure | None = None
 
 
+def _scope(key: ScopeKey) -> tuple:
+    """WHERE terms selecting one scope's integration row."""
+    return (
+        Integration.zoom_account_id == key.zoom_account_id,
+        Integration.scope_kind == key.kind,
+        Integration.group_id == key.group_id,
+    )
+
+
 class Repository:
     def __init__(self, session: AsyncSession):
         self.session = session
@@ -54,9 +63,7 @@ class Repository:
 
     async def integration(self, key: ScopeKey, *, for_update: bool = False) -> Integration | None:
         query = select(Integration).where(
-            Integration.zoom_account_id == key.zoom_account_id,
-            Integration.scope_kind == key.kind,
-            Integration.group_id == key.group_id,
+            *_scope(key),
         )
         if for_update:
             query = query.with_for_update()
@@ -120,9 +127,7 @@ class Repository:
         result = await self.session.execute(
             update(Integration)
             .where(
-                Integration.zoom_account_id == key.zoom_account_id,
-                Integration.scope_kind == key.kind,
-                Integration.group_id == key.group_id,
+                *_scope(key),
                 Integration.version == version,
             )
             .values(**values, version=Integration.version + 1)
@@ -142,9 +147,7 @@ class Repository:
         result = await self.session.execute(
             update(Integration)
             .where(
-                Integration.zoom_account_id == key.zoom_account_id,
-                Integration.scope_kind == key.kind,
-                Integration.group_id == key.group_id,
+                *_scope(key),
                 Integration.status != "disabled",
             )
             .values(
@@ -166,9 +169,7 @@ class Repository:
         await self.session.execute(
             update(Integration)
             .where(
-                Integration.zoom_account_id == key.zoom_account_id,
-                Integration.scope_kind == key.kind,
-                Integration.group_id == key.group_id,
+                *_scope(key),
             )
             .values(last_verified_at=now)
             .execution_options(synchronize_session=False)
