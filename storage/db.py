@@ -18,8 +18,9 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
         pool = {"pool_size": 1, "max_overflow": 0}
     else:
         # Each Slack request and job holds a connection briefly; a small pool queues them under load.
-        pool = {"pool_size": 20, "max_overflow": 20}
-    engine = create_async_engine(url, **({"pool_pre_ping": True} | pool | kwargs))
+        # Pre-ping notices connections PostgreSQL dropped (restarts, failovers).
+        pool = {"pool_size": 20, "max_overflow": 20, "pool_pre_ping": True}
+    engine = create_async_engine(url, **(pool | kwargs))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine

@@ -1,0 +1,90 @@
+"""The group directory at scale: 20,000 Zoom groups, the fake paging 300 at a time.
+
+    python -m bench.directory [--groups 20000] [--lookups 2000] [--postgres-url URL]
+
+Times the sync from Zoom, name lookups (p50/p99), rendering one status page, and the peak RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import platform
+import resource
+import statistics
+import tempfile
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+from bot.clients.http import client_session
+from bot.clients.zoom import ZoomClient
+from bot.services.directory import GroupDirectory
+from storage import migrate
+from storage.db import Database
+from tests.fakes import FakeZoom
+
+
+async def run(args) -> dict:
+    results: dict[str, dict] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        databases = {"sqlite": f"sqlite+aiosqlite:///{tmp}/directory.db"}
+        if args.postgres_url:
+            databases["postgresql"] = args.postgres_url
+        async with FakeZoom() as zoom, client_session(None) as http:
+            names = [f"Group {i:05}" for i in range(args.groups)]
+            zoom.add_groups(names)
+            client = ZoomClient(
+                http, account_id=zoom.account_id, client_id=zoom.client_id, client_secret=zoom.client_secret,
+                api_url=f"{zoom.url}/v2", oauth_url=f"{zoom.url}/oauth/token",
+            )
+            for kind, url in databases.items():
+                db = Database(url)
+                await migrate.upgrade(db.engine)
+                directory = GroupDirectory(db, client, f"bench-{time.time_ns()}")
+                started = time.perf_counter()
+                await directory.refresh()
+                sync = time.perf_counter() - started
+                latencies = []
+                for i in range(args.lookups):
+                    name = names[(i * 7919) % len(names)].lower()
+                    started = time.perf_counter()
+                    group, _ = await directory.find(name)
+                    latencies.append(time.perf_counter() - started)
+                    assert group is not None
+                latencies.sort()
+                started = time.perf_counter()
+                await directory.page("", 19_960, 40)
+                page = time.perf_counter() - started
+                results[kind] = {
+                    "groups": args.groups,
+                    "sync_s": sync,
+                    "lookup_p50_ms": statistics.median(latencies) * 1000,
+                    "lookup_p99_ms": latencies[int(len(latencies) * 0.99)] * 1000,
+                    "last_page_ms": page * 1000,
+                }
+                await db.close()
+    peak_rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"results": results, "peak_rss_mb": peak_rss_mb}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--groups", type=int, default=20_000)
+    parser.add_argument("--lookups", type=int, default=2000)
+    parser.add_argument("--postgres-url")
+    args = parser.parse_args()
+    outcome = asyncio.run(run(args))
+    print(f"{'database':12} {'sync s':>8} {'lookup p50 ms':>14} {'lookup p99 ms':>14} {'last page ms':>13}")
+    for kind, r in outcome["results"].items():
+        print(f"{kind:12} {r['sync_s']:8.2f} {r['lookup_p50_ms']:14.2f} {r['lookup_p99_ms']:14.2f} {r['last_page_ms']:13.2f}")
+    print(f"peak RSS (this process, fake Zoom included): {outcome['peak_rss_mb']:.0f} MB")
+    print(json.dumps({
+        "bench": "directory", "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "machine": f"{platform.machine()} {platform.python_version()}", **outcome,
+    }))
+
+
+if __name__ == "__main__":
+    main()
