@@ -13,6 +13,9 @@ from urllib.parse import parse_qsl
 from aiohttp import web
 
 
+# Where a request's own record is kept (aiohttp 3.12+ wants typed keys; older ones take a string).
+_RECORDED = web.RequestKey("recorded", object) if hasattr(web, "RequestKey") else "recorded"
+
 @dataclass
 class RecordedRequest:
     method: str
@@ -97,7 +100,7 @@ class FakeServer:
     @staticmethod
     def recorded(request: web.Request) -> RecordedRequest:
         """The record of the request being handled (safe with concurrent requests)."""
-        return request["recorded"]
+        return request[_RECORDED]
 
     async def wait_until(
         self, condition: Callable[[], Any], timeout: float = 5.0, what: str | Callable[[], str] = "condition"
@@ -136,7 +139,7 @@ class FakeServer:
     async def _middleware(self, request: web.Request, handler):
         body = await request.read()
         recorded = RecordedRequest(request.method, request.path, dict(request.query), dict(request.headers), body)
-        request["recorded"] = recorded
+        request[_RECORDED] = recorded
         self.requests.append(recorded)
         if self.latency:
             await asyncio.sleep(self.latency)
