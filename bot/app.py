@@ -12,6 +12,7 @@ from datetime import timedelta
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
@@ -49,7 +50,7 @@ class Runtime:
     http: aiohttp.ClientSession
     bolt: AsyncApp
     services: Services
-    verifier: SignatureVerifier
+    verifier: SignatureVerifier | None  # None in Socket Mode: nothing arrives at /slack/events
     jobs: JobQueue
 
     async def close(self) -> None:
@@ -57,7 +58,7 @@ class Runtime:
         await self.db.close()
 
 
-async def build_runtime(settings: Settings, *, migrate_db: bool = True) -> Runtime:
+async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_mode: bool = False) -> Runtime:
     db = Database(settings.database_url)
     if migrate_db:
         await migrate.upgrade(db.engine)
@@ -99,23 +100,37 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True) -> Runti
         )
     )
     jobs = JobQueue(db, services.deps.vault)
-    bolt = AsyncApp(signing_secret=settings.slack_signing_secret, client=slack, logger=logging.getLogger("slack_bolt"))
+    bolt = AsyncApp(
+        signing_secret=settings.slack_signing_secret,
+        client=slack,
+        logger=logging.getLogger("slack_bolt"),
+        # Socket Mode requests arrive over Slack's authenticated WebSocket, unsigned.
+        request_verification_enabled=not socket_mode,
+    )
     handlers.register(bolt, services, jobs)
-    return Runtime(settings, db, http, bolt, services, SignatureVerifier(settings.slack_signing_secret), jobs)
+    verifier = None if socket_mode else SignatureVerifier(settings.slack_signing_secret)
+    return Runtime(settings, db, http, bolt, services, verifier, jobs)
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
 
 
-def create_web_app(settings: Settings, *, migrate_db: bool = True) -> web.Application:
+def create_web_app(settings: Settings, *, migrate_db: bool = True, socket_mode: bool = False) -> web.Application:
+    """The HTTP server. In Socket Mode Slack's requests come over a WebSocket instead of /slack/events."""
     app = web.Application(client_max_size=MAX_BODY)
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
-        runtime = await build_runtime(settings, migrate_db=migrate_db)
+        runtime = await build_runtime(settings, migrate_db=migrate_db, socket_mode=socket_mode)
         app[RUNTIME] = runtime
         maintenance = Maintenance(runtime.db, runtime.services.deps.directory, runtime.jobs)
         schedule = asyncio.create_task(maintenance.run())
+        socket = None
+        if socket_mode:
+            socket = AsyncSocketModeHandler(runtime.bolt, settings.slack_app_token, web_client=runtime.bolt.client)
+            await socket.connect_async()
         yield
+        if socket is not None:
+            await socket.close_async()
         # Stopping (SIGTERM): requests in flight have finished; let running jobs finish too.
         # Any still running at the deadline are resumed by another replica when their lease ends.
         maintenance.stop()
@@ -128,7 +143,8 @@ def create_web_app(settings: Settings, *, migrate_db: bool = True) -> web.Applic
         await runtime.close()
 
     app.cleanup_ctx.append(lifecycle)
-    app.router.add_post("/slack/events", slack_events)
+    if not socket_mode:
+        app.router.add_post("/slack/events", slack_events)
     app.router.add_get("/microsoft/callback", microsoft_callback)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)

@@ -22,6 +22,10 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (ZOOMCAL_HOST, default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (ZOOMCAL_PORT, default 3000)")
     serve.add_argument("--no-migrate", action="store_true", help="do not apply migrations at start")
+    serve.add_argument(
+        "--socket-mode", action="store_true",
+        help="receive Slack's requests over Socket Mode (SLACK_APP_TOKEN); /slack/* is not served",
+    )
 
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
@@ -51,10 +55,15 @@ def main(argv: list[str] | None = None) -> int:
         settings = _settings(Purpose.DATABASE)
         _configure_logging(settings)
         return asyncio.run(_upgrade(settings))
-    settings = _settings(Purpose.SERVE)
+    settings = _settings(Purpose.SOCKET_MODE if args.socket_mode else Purpose.SERVE)
     _configure_logging(settings)
-    return _serve(settings, host=args.host or settings.host, port=args.port if args.port is not None else settings.port,
-                  migrate_db=not args.no_migrate)
+    return _serve(
+        settings,
+        host=args.host or settings.host,
+        port=args.port if args.port is not None else settings.port,
+        migrate_db=not args.no_migrate,
+        socket_mode=args.socket_mode,
+    )
 
 
 def _configure_logging(settings: Settings) -> None:
@@ -76,13 +85,13 @@ async def _upgrade(settings: Settings) -> int:
     return 0
 
 
-def _serve(settings: Settings, *, host: str, port: int, migrate_db: bool) -> int:
+def _serve(settings: Settings, *, host: str, port: int, migrate_db: bool, socket_mode: bool) -> int:
     from aiohttp import web
 
     from bot.app import create_web_app
     from bot.logs import AccessLogger
 
-    app = create_web_app(settings, migrate_db=migrate_db)
+    app = create_web_app(settings, migrate_db=migrate_db, socket_mode=socket_mode)
     logging.getLogger(__name__).info("zoomcal listening on http://%s:%s", host, port)
     # aiohttp stops on SIGTERM/SIGINT after finishing in-flight requests (shutdown_timeout).
     web.run_app(app, host=host, port=port, access_log_class=AccessLogger, print=None, shutdown_timeout=30)

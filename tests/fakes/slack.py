@@ -30,10 +30,13 @@ def _newest(items: list[dict], predicate: Callable[[dict], bool] | None) -> dict
 class FakeSlack(FakeServer):
     def __init__(
         self, bot_token: str = "xoxb-test", team_id: str = "T0001", bot_user_id: str = "UBOT",
-        trigger_ttl: float = 3.0, **kwargs,
+        trigger_ttl: float = 3.0, app_token: str = "xapp-1-test", **kwargs,
     ):
         super().__init__(**kwargs)
         self.bot_token = bot_token
+        self.app_token = app_token  # Socket Mode: apps.connections.open and the WebSocket
+        self.sockets: list[web.WebSocketResponse] = []
+        self.socket_acks: dict[str, dict] = {}
         self.team_id = team_id
         self.bot_user_id = bot_user_id
         self.trigger_ttl = trigger_ttl
@@ -72,6 +75,7 @@ class FakeSlack(FakeServer):
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response_url)
+        app.router.add_get("/socket", self._socket)
 
     async def _response_url(self, request: web.Request) -> web.Response:
         try:
@@ -86,13 +90,43 @@ class FakeSlack(FakeServer):
     async def _api(self, request: web.Request) -> web.Response:
         args = self.recorded(request).args()
         token = request.headers.get("Authorization", "").removeprefix("Bearer ") or args.get("token")
+        method = request.match_info["method"]
+        if method == "apps.connections.open":
+            if token != self.app_token:
+                return web.json_response({"ok": False, "error": "invalid_auth"})
+            return web.json_response({"ok": True, "url": f"{self.url.replace('http', 'ws', 1)}/socket"})
         if token != self.bot_token:
             return web.json_response({"ok": False, "error": "invalid_auth"})
-        method = request.match_info["method"]
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
         return web.json_response(handler(args))
+
+    # Socket Mode ------------------------------------------------------------------
+
+    async def _socket(self, request: web.Request) -> web.WebSocketResponse:
+        socket = web.WebSocketResponse(autoping=True)
+        await socket.prepare(request)
+        self.sockets.append(socket)
+        await socket.send_json({"type": "hello", "num_connections": len(self.sockets), "debug_info": {}})
+        async for message in socket:
+            if message.type == web.WSMsgType.TEXT:
+                data = json.loads(message.data)
+                if "envelope_id" in data:
+                    self.socket_acks[data["envelope_id"]] = data
+        return socket
+
+    async def send_envelope(self, kind: str, payload: dict) -> str:
+        """Sends an event, command or interaction over the newest socket; returns its envelope id."""
+        envelope_id = uuid.uuid4().hex
+        await self.sockets[-1].send_json(
+            {"envelope_id": envelope_id, "type": kind, "payload": payload, "accepts_response_payload": True,
+             "retry_attempt": 0, "retry_reason": ""}
+        )
+        return envelope_id
+
+    async def socket_ack(self, envelope_id: str, timeout: float = 5.0) -> dict:
+        return await self.wait_until(lambda: self.socket_acks.get(envelope_id), timeout=timeout, what=f"ack of {envelope_id}")
 
     # Web API methods --------------------------------------------------------------
 
