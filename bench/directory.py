@@ -16,7 +16,6 @@ import statistics
 import tempfile
 import time
 from datetime import datetime, timezone
-from pathlib import Path
 
 from bot.clients.http import client_session
 from bot.clients.zoom import ZoomClient

@@ -157,8 +157,9 @@ async def slack_events(request: web.Request) -> web.StreamResponse:
     kind = "unsigned"
     try:
         response, kind = await _slack_events(request)
-    except web.HTTPException as exc:  # 413 and the like
-        response = exc
+    except web.HTTPException as exc:  # 413 and the like: count it, then let aiohttp answer
+        metrics.SLACK_REQUESTS.labels(kind, str(exc.status)).inc()
+        raise
     metrics.SLACK_REQUESTS.labels(kind, str(response.status)).inc()
     metrics.ACK_SECONDS.labels(kind).observe(time.perf_counter() - started)
     return response

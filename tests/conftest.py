@@ -12,7 +12,6 @@ from sqlalchemy.engine import make_url
 from storage import migrate
 from storage.db import Database
 
-
 POSTGRES_URL = os.environ.get("ZOOMCAL_TEST_POSTGRES_URL")
 
 

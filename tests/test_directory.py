@@ -6,9 +6,9 @@ import asyncio
 import json
 from datetime import timedelta
 
+from storage.models import ZoomGroupRow
 from tests.flows import final_answer, rows
 from tests.harness import ADMIN, TEAM, Stack
-from storage.models import ZoomGroupRow
 
 
 async def answer(stack: Stack, text: str) -> dict:

@@ -9,7 +9,17 @@ from pathlib import Path
 from sqlalchemy import text
 
 from storage.models import AuditEvent, ConsentRequest, Credential, Integration
-from tests.flows import activate, buttons, click, enable, last_response, response_at, rows, state_of, text_of
+from tests.flows import (
+    activate,
+    buttons,
+    click,
+    enable,
+    last_response,
+    response_at,
+    rows,
+    state_of,
+    text_of,
+)
 from tests.harness import ADMIN, MEMBER, OWNER
 
 OAUTH = "Users can set up the integration by using OAuth"

@@ -9,12 +9,11 @@ import re
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from sqlalchemy import select, text
+from sqlalchemy import text
 
 from storage.models import AuditEvent, ConsentRequest, Credential, Integration
-from tests.flows import consent_link, enable, last_response, open_enable_modal, rows, state_of
+from tests.flows import enable, last_response, open_enable_modal, rows, state_of
 from tests.harness import ADMIN, BOOTSTRAP, MEMBER, OWNER, Stack
-
 
 # The modal ----------------------------------------------------------------------
 

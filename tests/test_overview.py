@@ -6,7 +6,16 @@ import json
 import re
 
 from storage.models import Integration
-from tests.flows import activate, buttons, final_answer, click, enable, last_response, response_at, rows, text_of
+from tests.flows import (
+    activate,
+    buttons,
+    click,
+    enable,
+    final_answer,
+    response_at,
+    rows,
+    text_of,
+)
 from tests.harness import ADMIN, MEMBER, Stack
 
 STATUS_WORDS = ("active", "pending", "failed", "disabled", "inherits account", "not configured")

@@ -5,8 +5,25 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
-from storage.models import AuditEvent, ConsentRequest, Credential, Integration, Job, utcnow
-from tests.flows import activate, buttons, click, consent_link, enable, open_enable_modal, response_at, rows, state_of
+from storage.models import (
+    AuditEvent,
+    ConsentRequest,
+    Credential,
+    Integration,
+    Job,
+    utcnow,
+)
+from tests.flows import (
+    activate,
+    buttons,
+    click,
+    consent_link,
+    enable,
+    open_enable_modal,
+    response_at,
+    rows,
+    state_of,
+)
 from tests.harness import ADMIN, OWNER, Replica, Stack
 
 

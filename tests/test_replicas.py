@@ -8,7 +8,15 @@ import signal
 import pytest
 
 from storage.models import AuditEvent, Credential, Integration
-from tests.flows import buttons, click, consent_link, response_at, rows, state_of, text_of
+from tests.flows import (
+    buttons,
+    click,
+    consent_link,
+    response_at,
+    rows,
+    state_of,
+    text_of,
+)
 from tests.harness import ADMIN, Replica, Stack
 
 

@@ -13,7 +13,6 @@ from bot.services.results import CallbackPage
 from storage.models import ConsentRequest
 from storage.repository import ConsumeFailure
 
-
 SUPERSEDED = (
     "The integration was disabled or enable was requested again while this consent was pending, "
     "so this consent was not used"

@@ -5,8 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from enum import Enum
 
-from bot.domain import Choices, Scope
-from bot.domain import Actor
+from bot.domain import Actor, Choices, Scope
 from bot.services.base import ServiceBase, answers_upstream_failures
 from bot.services.disable import DisableService
 from bot.services.results import ConfigureForm, Failure, NothingToDisable, Refused

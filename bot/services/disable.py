@@ -6,8 +6,8 @@ from bot.command import Target
 from bot.domain import Action, Actor, Scope, Status
 from bot.services.base import ServiceBase, answers_upstream_failures, new_correlation
 from bot.services.results import (
-    Disabled,
     DisableConfirm,
+    Disabled,
     Failure,
     NothingToDisable,
     Refused,

@@ -8,7 +8,15 @@ from collections.abc import Mapping
 from bot.command import USAGE, Target, Verb
 from bot.domain import Actor, Scope, Status
 from bot.services.base import ServiceBase, answers_upstream_failures
-from bot.services.results import Dashboard, Failure, HelpText, Refused, ScopeStatus, StatusReport, UnknownGroup
+from bot.services.results import (
+    Dashboard,
+    Failure,
+    HelpText,
+    Refused,
+    ScopeStatus,
+    StatusReport,
+    UnknownGroup,
+)
 from storage.models import Integration
 
 PAGE_SIZE = 40  # scopes per message or view: one block each stays under Slack's 50 and 100

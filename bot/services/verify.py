@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from bot.clients.errors import UpstreamError
 from bot.command import Target
-from bot.domain import Actor, Scope, Status
+from bot.domain import Actor, Status
 from bot.services.base import ServiceBase, answers_upstream_failures
 from bot.services.results import Failure, NotVerifiable, Refused, UnknownGroup, Verified
 from storage.models import utcnow

@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from slack_sdk.models.blocks import Block, ButtonElement, ContextBlock, HeaderBlock, MarkdownTextObject, SectionBlock
+from slack_sdk.models.blocks import (
+    Block,
+    ButtonElement,
+    ContextBlock,
+    HeaderBlock,
+    MarkdownTextObject,
+    SectionBlock,
+)
 from slack_sdk.models.views import View
 
 from bot.domain import Status
 from bot.services.results import Dashboard, Failure
 from handlers import ids
-from handlers.blocks.common import MAX_SECTION, TITLE, encode_scope, scope_words, section
+from handlers.blocks.common import (
+    MAX_SECTION,
+    TITLE,
+    encode_scope,
+    scope_words,
+    section,
+)
 from handlers.blocks.messages import confirm_disable, message, pager, status_line
 
 ENABLED = (Status.ACTIVE, Status.PENDING, Status.FAILED)

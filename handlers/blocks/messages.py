@@ -22,8 +22,8 @@ from bot.services.results import (
     AlreadySubmitted,
     AuditLog,
     ConsentLinkSent,
-    Disabled,
     DisableConfirm,
+    Disabled,
     Failure,
     HelpText,
     NothingToDisable,
@@ -42,12 +42,14 @@ from handlers.blocks.common import (
     TITLE,
     encode_scope,
     escape,
-    message as _message,
     scope_label,
     scope_words,
     section,
     when,
     who,
+)
+from handlers.blocks.common import (
+    message as _message,
 )
 
 

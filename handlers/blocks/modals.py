@@ -16,9 +16,16 @@ from slack_sdk.models.views import View
 from bot.domain import AUTHORIZE_WITH, SERVICES, SETUP_BY, THIRD_PARTY, Choices, Scope
 from bot.services.results import EnableForm
 from handlers import ids
-from handlers.blocks.common import OAUTH, TITLE, decode_scope, encode_scope, escape, scope_words, section
+from handlers.blocks.common import (
+    OAUTH,
+    TITLE,
+    decode_scope,
+    encode_scope,
+    escape,
+    scope_words,
+    section,
+)
 from handlers.blocks.messages import message
-from handlers.errors import MalformedPayload
 
 MODAL_TITLE = "Mail & Calendar"
 
@@ -165,4 +172,4 @@ def scope_from_metadata(raw: object) -> Scope:
     return decode_scope(raw)
 
 
-__all__ = ["MalformedPayload"]
+

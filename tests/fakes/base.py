@@ -6,12 +6,11 @@ import asyncio
 import json
 import ssl
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 from urllib.parse import parse_qsl
 
 from aiohttp import web
-
 
 # Where a request's own record is kept (aiohttp 3.12+ wants typed keys; older ones take a string).
 _RECORDED = web.RequestKey("recorded", object) if hasattr(web, "RequestKey") else "recorded"
