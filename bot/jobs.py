@@ -39,18 +39,44 @@ class JobQueue:
         self._max_attempts = max_attempts
         self._handlers: dict[str, Handler] = {}
         self._running: set[asyncio.Task] = set()
+        self._pending: list[tuple[str, bytes, asyncio.Future]] = []
+        self._writer: asyncio.Task | None = None
 
     def register(self, kind: str, handler: Handler) -> None:
         self._handlers[kind] = handler
 
     async def submit(self, kind: str, payload: dict[str, Any]) -> None:
-        """Persist the job (the caller acks after this returns), then start it here."""
+        """Persist the job (the caller acks after this returns), then start it here.
+
+        Jobs submitted at the same moment share one transaction (a group commit): under a burst
+        of Slack requests, every ack then waits for one write instead of queueing for many.
+        """
         if kind not in self._handlers:
             raise KeyError(f"no job handler for {kind!r}")
-        now = utcnow()
-        async with self._db.transaction() as repo:
-            job = await repo.jobs.add(kind, self._vault.encrypt_json(payload), now=now, lease_until=now + self.lease)
-        self._start(job.id, kind, payload)
+        written = asyncio.get_running_loop().create_future()
+        self._pending.append((kind, self._vault.encrypt_json(payload), written))
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._write_pending())
+        job_id = await written
+        self._start(job_id, kind, payload)
+
+    async def _write_pending(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            now = utcnow()
+            try:
+                async with self._db.transaction() as repo:
+                    rows = await repo.jobs.add_many(
+                        [(kind, ciphertext) for kind, ciphertext, _ in batch], now=now, lease_until=now + self.lease
+                    )
+            except Exception as error:  # each submitter sees the failure (its request gets no ack)
+                for *_, written in batch:
+                    if not written.done():
+                        written.set_exception(error)
+                continue
+            for row, (*_, written) in zip(rows, batch):
+                if not written.done():
+                    written.set_result(row.id)
 
     def _start(self, job_id: int, kind: str, payload: dict[str, Any]) -> None:
         task = asyncio.create_task(self._run(job_id, kind, payload), name=f"job-{job_id}-{kind}")

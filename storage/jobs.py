@@ -15,10 +15,16 @@ class JobRepository:
         self.session = session
 
     async def add(self, kind: str, payload: bytes, *, now: datetime, lease_until: datetime) -> Job:
-        job = Job(kind=kind, payload=payload, status="queued", attempts=1, created_at=now, lease_until=lease_until)
-        self.session.add(job)
+        return (await self.add_many([(kind, payload)], now=now, lease_until=lease_until))[0]
+
+    async def add_many(self, jobs: list[tuple[str, bytes]], *, now: datetime, lease_until: datetime) -> list[Job]:
+        rows = [
+            Job(kind=kind, payload=payload, status="queued", attempts=1, created_at=now, lease_until=lease_until)
+            for kind, payload in jobs
+        ]
+        self.session.add_all(rows)
         await self.session.flush()
-        return job
+        return rows
 
     async def claim_orphans(self, *, now: datetime, lease_until: datetime, max_attempts: int, limit: int = 20) -> list[Job]:
         """Queued jobs whose runner's lease ran out (it died or was stopped): take them over.
