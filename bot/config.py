@@ -80,10 +80,6 @@ class Settings:
         return f"{self.public_url}/microsoft/callback"
 
     @property
-    def multi_workspace(self) -> bool:
-        return not self.slack_bot_token and bool(self.slack_client_id)
-
-    @property
     def authority_is_microsoft(self) -> bool:
         return (urlsplit(self.ms_authority_host).hostname or "") in MICROSOFT_AUTHORITY_HOSTS
 

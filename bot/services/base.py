@@ -117,5 +117,10 @@ def scope_title(scope: Scope) -> str:
     return "the Zoom account" if scope.is_account else f"the Zoom group {scope.name}"
 
 
+def target_words(target: Target) -> str:
+    """A typed target as the command said it: "account" or "group <name>"."""
+    return "account" if target.is_account else f"group {target.group_name}"
+
+
 def command_target(scope: Scope) -> str:
     return "account" if scope.is_account else f"group {scope.name}"

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from bot.command import Target
 from bot.domain import Action, Actor, Scope, Status
-from bot.services.base import ServiceBase, answers_upstream_failures, new_correlation
+from bot.services.base import (
+    ServiceBase,
+    answers_upstream_failures,
+    new_correlation,
+    target_words,
+)
 from bot.services.results import (
     DisableConfirm,
     Disabled,
@@ -21,7 +26,7 @@ class DisableService(ServiceBase):
     async def prepare(self, actor: Actor, target: Target) -> DisableConfirm | NothingToDisable | Refused | UnknownGroup | Failure:
         """What the confirmation message shows (the button does the work)."""
         if not await self.is_admin(actor):
-            await self.refuse(actor, None, f"disable {'account' if target.is_account else 'group ' + str(target.group_name)}")
+            await self.refuse(actor, None, f"disable {target_words(target)}")
             return Refused()
         scope = await self.resolve(target)
         if isinstance(scope, UnknownGroup):

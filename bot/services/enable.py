@@ -5,7 +5,12 @@ from __future__ import annotations
 from bot.command import Target
 from bot.domain import Action, Actor, Choices, Scope, Status
 from bot.services import consent
-from bot.services.base import ServiceBase, answers_upstream_failures, new_correlation
+from bot.services.base import (
+    ServiceBase,
+    answers_upstream_failures,
+    new_correlation,
+    target_words,
+)
 from bot.services.results import (
     AlreadySubmitted,
     ConsentLinkSent,
@@ -43,7 +48,7 @@ class EnableService(ServiceBase):
     async def prepare(self, actor: Actor, target: Target) -> EnableForm | Refused | UnknownGroup | Failure:
         """What the enable modal shows, after checking the user and the group."""
         if not await self.is_admin(actor):
-            await self.refuse(actor, None, f"enable {_words(target)}")
+            await self.refuse(actor, None, f"enable {target_words(target)}")
             return Refused()
         scope = await self.resolve(target)
         return EnableForm(scope) if isinstance(scope, Scope) else scope
@@ -111,6 +116,3 @@ class EnableService(ServiceBase):
         delivered = await self.deps.notifier.consent_link(actor, scope, url, request.expires_at)
         return ConsentLinkSent(scope, request.expires_at, delivered, url)
 
-
-def _words(target: Target) -> str:
-    return "account" if target.is_account else f"group {target.group_name}"

@@ -27,10 +27,6 @@ def scope_words(scope: Scope) -> str:
     return "Account" if scope.is_account else scope.name
 
 
-def scope_label(scope: Scope) -> str:
-    return "the account" if scope.is_account else f"group {scope.name}"
-
-
 def when(moment: datetime | None) -> str:
     if moment is None:
         return "never"

@@ -42,7 +42,6 @@ from handlers.blocks.common import (
     TITLE,
     encode_scope,
     escape,
-    scope_label,
     scope_words,
     section,
     when,
@@ -333,5 +332,3 @@ def audit_post(scope_name: str, user_id: str, action: str, outcome: str, detail:
         text += f"\n{escape(detail)}"
     return _message(text)
 
-
-__all__ = ["message", "scope_label"]

@@ -163,9 +163,16 @@ def scope_option(scope: Scope) -> dict:
     return Option(value=scope_value(scope), text=PlainTextObject(text=label[:75])).to_dict()
 
 
-def chosen_scope_value(values: dict) -> str:
+def chosen_scope(values: dict) -> Scope | None:
+    """The scope select's option: "account", or "group:<id>" with the group's name as its text."""
     selected = (values.get(ids.SCOPE_BLOCK, {}).get(ids.SCOPE_ACTION) or {}).get("selected_option") or {}
-    return str(selected.get("value") or "")
+    value = str(selected.get("value") or "")
+    name = str((selected.get("text") or {}).get("text") or "")
+    if value == scope_value(Scope.account()):
+        return Scope.account()
+    if value.startswith("group:") and len(value) > 6 and name:
+        return Scope.group(value[6:], name)
+    return None
 
 
 def scope_from_metadata(raw: object) -> Scope:

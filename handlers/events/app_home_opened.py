@@ -16,6 +16,8 @@ JOB = "home.open"
 
 def app_home_opened(jobs: JobQueue):
     async def handle(ack: AsyncAck, event: dict, body: dict) -> None:
+        # Bolt acks events before listeners run, so this job is saved just after the ack; a crash
+        # in between loses one Home refresh, which the next visit to the tab redoes.
         user_id = str(event.get("user") or "")
         if event.get("tab", "home") == "home" and user_id:
             await jobs.submit(JOB, {"actor": actor_data(Actor(str(body.get("team_id") or ""), user_id))})

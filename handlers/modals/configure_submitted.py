@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 
-from bot.domain import Scope
 from bot.jobs import JobQueue
 from bot.services import Services
 from bot.services.configure import Path
@@ -16,7 +15,7 @@ from handlers.modals.outcomes import DISABLE_JOB, ENABLE_JOB, Submission
 def configure_submitted(services: Services, jobs: JobQueue):
     async def handle(ack: AsyncAck, body: dict, view: dict) -> None:
         submission = Submission.read(body, view)
-        scope = _chosen_scope(submission.values)
+        scope = modals.chosen_scope(submission.values)
         choices = modals.choices_from_state(submission.values)
         plan = await services.configure.plan(scope, choices)
         if plan.path is Path.ERRORS:
@@ -35,14 +34,3 @@ def configure_submitted(services: Services, jobs: JobQueue):
 
     return handle
 
-
-def _chosen_scope(values: dict) -> Scope | None:
-    """The scope select's option: "account", or "group:<id>" with the group's name as its text."""
-    selected = (values.get(ids.SCOPE_BLOCK, {}).get(ids.SCOPE_ACTION) or {}).get("selected_option") or {}
-    value = str(selected.get("value") or "")
-    name = str((selected.get("text") or {}).get("text") or "")
-    if value == "account":
-        return Scope.account()
-    if value.startswith("group:") and len(value) > 6 and name:
-        return Scope.group(value[6:], name)
-    return None
