@@ -1,9 +1,5 @@
-"""Fake Slack, Zoom and Microsoft servers: real HTTP on 127.0.0.1 for tests and a sandbox."""
+"""The tests' fake Slack, Zoom and Microsoft servers: the sandbox that `zoomcal console` runs on."""
 
-from tests.fakes.base import FakeServer, RecordedRequest
-from tests.fakes.microsoft import FakeMicrosoft
-from tests.fakes.slack import FakeSlack
-from tests.fakes.tls import TLSMaterial, make_tls
-from tests.fakes.zoom import FakeZoom
+from bot.sandbox import FakeMicrosoft, FakeServer, FakeSlack, FakeZoom, RecordedRequest, TLSMaterial, make_tls
 
 __all__ = ["FakeMicrosoft", "FakeServer", "FakeSlack", "FakeZoom", "RecordedRequest", "TLSMaterial", "make_tls"]

@@ -16,7 +16,7 @@ from urllib.parse import urlencode
 import jwt
 from aiohttp import web
 
-from tests.fakes.base import FakeServer
+from bot.sandbox.base import FakeServer
 
 GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 DEFAULT_ROLES = ("Calendars.ReadWrite", "User.Read.All", "Organization.Read.All")

@@ -9,7 +9,7 @@ import uuid
 
 from aiohttp import web
 
-from tests.fakes.base import FakeServer
+from bot.sandbox.base import FakeServer
 
 ROLE_IDS = {"owner": "0", "admin": "1"}
 

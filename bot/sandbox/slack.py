@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from aiohttp import web
 
-from tests.fakes.base import FakeServer
+from bot.sandbox.base import FakeServer
 
 
 def _parsed(args: dict[str, Any], *names: str) -> dict[str, Any]:
