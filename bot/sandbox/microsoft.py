@@ -211,16 +211,19 @@ class FakeMicrosoft(FakeServer):
         tenant = self.tenants.get(self.consent_tenant or "")
         org = html.escape(tenant.display_name if tenant else "your organization")
         roles = "".join(f"<li>{html.escape(r)}</li>" for r in (tenant.roles if tenant else ()))
-        page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Permissions requested</title></head>
-<body><main>
-<h1>Permissions requested</h1>
+        tenant_path = html.escape(request.match_info["tenant"], quote=True)
+        page = _PAGE.format(
+            title="Permissions requested",
+            body=f"""<h1>Permissions requested</h1>
+<p>Signed in as an administrator of <strong>{org}</strong>.</p>
 <p>The app <strong>{html.escape(self.client_id)}</strong> wants these application permissions in {org}:</p>
-<ul>{roles}</ul>
-<form method="post" action="/{html.escape(request.match_info['tenant'])}/v2.0/adminconsent/decision">{hidden}
+<ul aria-label="Requested permissions" id="permissions">{roles}</ul>
+<form method="post" action="/{tenant_path}/v2.0/adminconsent/decision" aria-labelledby="decision-label">{hidden}
+<p id="decision-label">Accept these permissions on behalf of your organization?</p>
 <button type="submit" name="decision" value="accept" id="accept">Accept</button>
-<button type="submit" name="decision" value="cancel" id="cancel">Cancel</button>
-</form></main></body></html>"""
+<button type="submit" name="decision" value="cancel" id="cancel" class="secondary">Cancel</button>
+</form>""",
+        )
         return web.Response(text=page, content_type="text/html")
 
     async def _consent_decision(self, request: web.Request) -> web.Response:
@@ -233,11 +236,38 @@ class FakeMicrosoft(FakeServer):
         raise web.HTTPFound(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{urlencode(query)}")
 
 
+_PAGE = """<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{title} · Microsoft (zoomcal sandbox)</title>
+<style>
+body {{ font: 1rem/1.5 system-ui, sans-serif; max-width: 40rem; margin: 3rem auto; padding: 0 1rem;
+  color: #1b1b1b; background: #fff; }}
+button {{ font: inherit; padding: .5rem 1.5rem; margin-right: .5rem; border: 2px solid #0067b8;
+  background: #0067b8; color: #fff; cursor: pointer; }}
+button.secondary {{ background: #fff; color: #1b1b1b; border-color: #5e5e5e; }}
+button:focus-visible {{ outline: 3px solid #1b1b1b; outline-offset: 2px; }}
+</style>
+</head>
+<body>
+<main>
+{body}
+</main>
+</body>
+</html>
+"""
+
+
 def _error_page(message: str) -> web.Response:
     return web.Response(
         status=400, content_type="text/html",
-        text=f"<!doctype html><html lang='en'><head><title>Error</title></head>"
-        f"<body><main><h1>Sorry, but we're having trouble signing you in.</h1><p>{html.escape(message)}</p></main></body></html>",
+        text=_PAGE.format(
+            title="Sign-in error",
+            body=f"""<h1>Sorry, but we're having trouble signing you in.</h1>
+<div role="alert"><p>{html.escape(message)}</p></div>""",
+        ),
     )
 
 
