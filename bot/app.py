@@ -8,12 +8,14 @@ import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
@@ -31,13 +33,19 @@ from bot.services.access import AccessPolicy
 from bot.services.base import Deps
 from bot.services.directory import GroupDirectory
 from bot.services.maintenance import Maintenance
+from bot.workspaces import BOT_SCOPES, InstalledWorkspaces, SingleWorkspace, Workspaces
+from handlers import installs
 from handlers.notifier import SlackNotifier
 from handlers.payloads import well_formed
 from storage import migrate
 from storage.db import Database
+from storage.slack_installations import HashedOAuthStateStore, SealedInstallationStore
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # Slack requests over 1 MiB get 413
+INSTALL_PATH = "/slack/install"
+OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"
+INSTALL_STATE_SECONDS = 600
 DRAIN_SECONDS = 20.0
 
 
@@ -64,9 +72,18 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
         await migrate.upgrade(db.engine)
     tls = ssl_context(settings.ca_bundle)
     http = client_session(settings.ca_bundle)
-    slack = AsyncWebClient(
-        token=settings.slack_bot_token, base_url=settings.slack_api_url + "/", session=http, ssl=tls
-    )
+
+    def slack_client(token: str | None) -> AsyncWebClient:
+        return AsyncWebClient(token=token, base_url=settings.slack_api_url + "/", session=http, ssl=tls)
+
+    slack = slack_client(settings.slack_bot_token)  # in multi-workspace mode, tokenless: Bolt sets each request's
+    vault = Vault(settings.encryption_keys)
+    store = None
+    if settings.multi_workspace:
+        store = SealedInstallationStore(settings.slack_client_id, db.engine, vault)
+        workspaces: Workspaces = InstalledWorkspaces(db, store, slack_client, settings.zoom_account_id)
+    else:
+        workspaces = SingleWorkspace(slack)
     zoom = ZoomClient(
         http,
         account_id=settings.zoom_account_id,
@@ -90,13 +107,14 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
     services = Services.build(
         Deps(
             db=db,
-            vault=Vault(settings.encryption_keys),
-            access=AccessPolicy(slack, zoom, settings.admins),
+            vault=vault,
+            access=AccessPolicy(workspaces, zoom, settings.admins),
             directory=directory,
             microsoft=microsoft,
-            notifier=SlackNotifier(slack, settings.audit_channel),
+            notifier=SlackNotifier(workspaces, settings.audit_channel),
             zoom_account_id=settings.zoom_account_id,
             consent_ttl=timedelta(seconds=settings.consent_ttl),
+            workspaces=workspaces,
         )
     )
     jobs = JobQueue(db, services.deps.vault)
@@ -106,10 +124,33 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
         logger=logging.getLogger("slack_bolt"),
         # Socket Mode requests arrive over Slack's authenticated WebSocket, unsigned.
         request_verification_enabled=not socket_mode,
+        **(_installs(settings, db, store, workspaces, services) if store is not None else {}),
     )
-    handlers.register(bolt, services, jobs)
+    handlers.register(bolt, services, jobs, workspaces)
     verifier = None if socket_mode else SignatureVerifier(settings.slack_signing_secret)
     return Runtime(settings, db, http, bolt, services, verifier, jobs)
+
+
+def _installs(settings: Settings, db: Database, store, authorize: InstalledWorkspaces, services: Services) -> dict:
+    """Bolt's multi-workspace pieces: our authorize, the sealed store, and the OAuth install flow."""
+    slack_site = "{0.scheme}://{0.netloc}".format(urlsplit(settings.slack_api_url))
+    return {
+        "authorize": authorize,
+        "installation_store": store,
+        "oauth_settings": AsyncOAuthSettings(
+            client_id=settings.slack_client_id,
+            client_secret=settings.slack_client_secret,
+            scopes=list(BOT_SCOPES),
+            installation_store=store,
+            installation_store_bot_only=True,
+            state_store=HashedOAuthStateStore(INSTALL_STATE_SECONDS, db.engine),
+            install_path=INSTALL_PATH,
+            redirect_uri_path=OAUTH_REDIRECT_PATH,
+            redirect_uri=settings.public_url + OAUTH_REDIRECT_PATH,
+            authorization_url=slack_site + "/oauth/v2/authorize",  # slack.com's, or the sandbox's
+            callback_options=installs.callback_options(services),
+        ),
+    }
 
 
 RUNTIME = web.AppKey("runtime", Runtime)
@@ -145,6 +186,9 @@ def create_web_app(settings: Settings, *, migrate_db: bool = True, socket_mode: 
     app.cleanup_ctx.append(lifecycle)
     if not socket_mode:
         app.router.add_post("/slack/events", slack_events)
+        if settings.multi_workspace:
+            app.router.add_get(INSTALL_PATH, slack_install)
+            app.router.add_get(OAUTH_REDIRECT_PATH, slack_install)
     app.router.add_get("/microsoft/callback", microsoft_callback)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
@@ -180,6 +224,17 @@ async def _slack_events(request: web.Request) -> tuple[web.StreamResponse, str]:
         return web.json_response({"error": "malformed request"}, status=400), "malformed"
     response = await runtime.bolt.async_dispatch(bolt_request)
     return await to_aiohttp_response(response), metrics.slack_kind(parsed)
+
+
+async def slack_install(request: web.Request) -> web.StreamResponse:
+    """Bolt's OAuth flow: the install page, then Slack's redirect back with a code."""
+    flow = request.app[RUNTIME].bolt.oauth_flow
+    bolt_request = await to_bolt_request(request)
+    if request.path == INSTALL_PATH:
+        response = await flow.handle_installation(bolt_request)
+    else:
+        response = await flow.handle_callback(bolt_request)
+    return await to_aiohttp_response(response)
 
 
 async def microsoft_callback(request: web.Request) -> web.StreamResponse:

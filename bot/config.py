@@ -76,6 +76,11 @@ class Settings:
     port: int = 3000
 
     @property
+    def multi_workspace(self) -> bool:
+        """Slack OAuth installs into many workspaces, instead of one SLACK_BOT_TOKEN."""
+        return bool(self.slack_client_id and self.slack_client_secret and not self.slack_bot_token)
+
+    @property
     def redirect_uri(self) -> str:
         return f"{self.public_url}/microsoft/callback"
 
@@ -168,9 +173,17 @@ def load_settings(env: Mapping[str, str], purpose: Purpose = Purpose.SERVE) -> S
     client_id = r.text("SLACK_CLIENT_ID")
     client_secret = r.text("SLACK_CLIENT_SECRET")
     app_token = r.text("SLACK_APP_TOKEN", required=socket_mode)
-    if serving and not bot_token:
-        # Multi-workspace installs (SLACK_CLIENT_ID/SECRET) are not served yet.
-        r.problems.append("SLACK_BOT_TOKEN: required but not set")
+    if (client_id is None) != (client_secret is None):
+        r.problems.append("SLACK_CLIENT_ID, SLACK_CLIENT_SECRET: set both (multi-workspace install) or neither")
+    if socket_mode and not bot_token:
+        # Socket Mode apps serve no /slack/* routes, so no OAuth install: one workspace, one token.
+        r.problems.append("SLACK_BOT_TOKEN: required in Socket Mode")
+    elif serving and bot_token and client_id:
+        r.problems.append("SLACK_BOT_TOKEN: set it (one workspace) or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (multi-workspace), not both")
+    elif serving and not bot_token and not client_id:
+        r.problems.append(
+            "SLACK_BOT_TOKEN: required (one workspace), or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (multi-workspace)"
+        )
     if app_token and not app_token.startswith("xapp-"):
         r.problems.append("SLACK_APP_TOKEN: must be an app-level token starting with xapp-")
 

@@ -27,6 +27,16 @@ class Vault:
         except InvalidToken as exc:
             raise DecryptionError("stored credentials cannot be decrypted with the configured keys") from exc
 
+    def seal(self, text: str) -> str:
+        """A secret string as Fernet ciphertext (text), for string columns."""
+        return self._fernet.encrypt(text.encode()).decode()
+
+    def open(self, sealed: str) -> str:
+        try:
+            return self._fernet.decrypt(sealed.encode()).decode()
+        except InvalidToken as exc:
+            raise DecryptionError("a stored token cannot be decrypted with the configured keys") from exc
+
     def rotate(self, token: bytes) -> bytes:
         """Re-encrypt under the first key."""
         return self._fernet.rotate(token)

@@ -7,13 +7,14 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.jobs import JobQueue
 from bot.services import Services
+from bot.workspaces import Workspaces
 from handlers import actions, commands, errors, events, modals, options
 
 
-def register(app: AsyncApp, services: Services, jobs: JobQueue) -> None:
+def register(app: AsyncApp, services: Services, jobs: JobQueue, workspaces: Workspaces) -> None:
     errors.register(app)
-    commands.register(app, services, jobs)
-    modals.register(app, services, jobs)
-    actions.register(app, services, jobs)
+    commands.register(app, services, jobs, workspaces)
+    modals.register(app, services, jobs, workspaces)
+    actions.register(app, services, jobs, workspaces)
     options.register(app, services)
-    events.register(app, services, jobs)
+    events.register(app, services, jobs, workspaces)

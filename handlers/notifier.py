@@ -6,9 +6,9 @@ import logging
 from datetime import datetime
 
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Actor, Scope
+from bot.workspaces import Workspaces, WorkspaceGone
 from handlers.blocks import messages as views
 from storage.models import AuditEvent
 
@@ -16,14 +16,17 @@ log = logging.getLogger(__name__)
 
 
 class SlackNotifier:
-    def __init__(self, client: AsyncWebClient, audit_channel: str | None):
-        self._client = client
+    def __init__(self, workspaces: Workspaces, audit_channel: str | None):
+        self._workspaces = workspaces
         self._audit_channel = audit_channel
 
-    async def _post(self, channel: str, body: dict) -> bool:
+    async def _post(self, team_id: str, channel: str, body: dict) -> bool:
         try:
-            await self._client.chat_postMessage(channel=channel, **body)
+            client = await self._workspaces.client(team_id)
+            await client.chat_postMessage(channel=channel, **body)
             return True
+        except WorkspaceGone:
+            log.warning("not posting to %s: workspace %s is not installed", channel, team_id)
         except SlackApiError as exc:
             log.warning("chat.postMessage to %s failed: %s", channel, exc.response.get("error"))
         except (SlackClientError, OSError, TimeoutError) as exc:
@@ -31,18 +34,19 @@ class SlackNotifier:
         return False
 
     async def consent_link(self, actor: Actor, scope: Scope, url: str, expires_at: datetime) -> bool:
-        return await self._post(actor.user_id, views.consent_link(scope, url, expires_at))
+        return await self._post(actor.team_id, actor.user_id, views.consent_link(scope, url, expires_at))
 
     async def consent_granted(self, actor: Actor, scope: Scope, organization: str, tenant_id: str) -> None:
-        await self._post(actor.user_id, views.consent_granted(scope, organization, tenant_id))
+        await self._post(actor.team_id, actor.user_id, views.consent_granted(scope, organization, tenant_id))
 
     async def consent_failed(self, actor: Actor, scope: Scope, reason: str) -> None:
-        await self._post(actor.user_id, views.consent_failed(scope, reason))
+        await self._post(actor.team_id, actor.user_id, views.consent_failed(scope, reason))
 
     async def audit(self, event: AuditEvent) -> None:
         if self._audit_channel:
             name = "Account" if event.scope_kind == "account" else event.scope_name
             await self._post(
+                event.slack_team_id,
                 self._audit_channel,
                 views.audit_post(name, event.slack_user_id, event.action, event.outcome, event.detail),
             )

@@ -173,3 +173,19 @@ class Job(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     lease_until: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+
+
+class SlackWorkspace(Base):
+    """A Slack workspace installed in multi-workspace mode, bound to one Zoom account configuration.
+
+    Its bot token lives in slack_bots (encrypted, see storage.slack_installations).
+    """
+
+    __tablename__ = "slack_workspaces"
+
+    workspace_id: Mapped[str] = mapped_column(String(32), primary_key=True)  # team ID (enterprise ID if org-wide)
+    enterprise_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    team_name: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    zoom_account_id: Mapped[str] = mapped_column(String(64))
+    installed_by: Mapped[str] = mapped_column(String(32))
+    installed_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from storage.directory import DirectoryRepository
 from storage.jobs import JobRepository
 from storage.models import AuditEvent, ConsentRequest, Credential, Integration, utcnow
+from storage.workspaces import WorkspaceRepository
 
 
 class ScopeKey(NamedTuple):
@@ -54,6 +55,7 @@ class Repository:
         self.session = session
         self.directory = DirectoryRepository(session, self._insert)
         self.jobs = JobRepository(session)
+        self.workspaces = WorkspaceRepository(session, self._insert)
 
     def _insert(self, table):
         dialect = self.session.bind.dialect.name

@@ -75,11 +75,35 @@ def test_every_problem_is_named_once():
     assert not any("not-a-key" in p for p in problems), "a key must never be echoed"
 
 
-def test_multi_workspace_alone_is_refused_until_it_is_served():
+def test_multi_workspace_mode_takes_client_id_and_secret_instead_of_a_token():
     env = {k: v for k, v in MINIMAL.items() if k != "SLACK_BOT_TOKEN"}
+    settings = load_settings(env | {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "cs"})
+    assert settings.multi_workspace
+    assert "cs" in settings.secrets
+    assert not load_settings(MINIMAL).multi_workspace
+
+
+@pytest.mark.parametrize(
+    "changes, variable",
+    [
+        ({"SLACK_CLIENT_ID": "1.2"}, "SLACK_CLIENT_ID, SLACK_CLIENT_SECRET"),  # the secret is missing
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "cs"}, "SLACK_BOT_TOKEN"),
+        ({}, "SLACK_BOT_TOKEN"),  # neither mode
+    ],
+)
+def test_exactly_one_slack_mode(changes, variable):
+    env = {k: v for k, v in MINIMAL.items() if k != "SLACK_BOT_TOKEN"} | changes
     with pytest.raises(SettingsError) as caught:
-        load_settings(env | {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "cs"})
-    assert caught.value.problems == ["SLACK_BOT_TOKEN: required but not set"]
+        load_settings(env)
+    assert [p.split(": ")[0] for p in caught.value.problems] == [variable]
+
+
+def test_socket_mode_needs_the_bot_token():
+    env = {k: v for k, v in MINIMAL.items() if k != "SLACK_BOT_TOKEN"}
+    env |= {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "cs", "SLACK_APP_TOKEN": "xapp-1"}
+    with pytest.raises(SettingsError) as caught:
+        load_settings(env, Purpose.SOCKET_MODE)
+    assert caught.value.problems == ["SLACK_BOT_TOKEN: required in Socket Mode"]
 
 
 def test_database_purpose_needs_only_a_url():

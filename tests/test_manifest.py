@@ -7,7 +7,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.app import create_web_app
+from bot.app import INSTALL_PATH, OAUTH_REDIRECT_PATH, create_web_app
+from bot.workspaces import BOT_SCOPES
 from handlers import ids
 from tests.test_config import MINIMAL
 
@@ -66,4 +67,15 @@ def test_scopes_are_what_the_code_uses():
     needed = {"commands"} | set().union(*(METHOD_SCOPES[m] for m in used))
     needed.add("users:read.email")  # the access policy reads the user's email from users.info
     needed.add("im:write")  # direct messages to admins (posted to their user ID)
-    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == needed
+    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == needed == set(BOT_SCOPES)
+
+
+def test_install_redirect_is_the_oauth_route():
+    [redirect] = MANIFEST["oauth_config"]["redirect_urls"]
+    assert redirect.endswith(OAUTH_REDIRECT_PATH)
+    env = {k: v for k, v in MINIMAL.items() if k != "SLACK_BOT_TOKEN"} | {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"}
+    from bot.config import load_settings
+
+    multi = {(r.method, r.resource.canonical) for r in create_web_app(load_settings(env)).router.routes()}
+    assert {("GET", INSTALL_PATH), ("GET", OAUTH_REDIRECT_PATH)} <= multi
+    assert ("GET", INSTALL_PATH) not in routes()  # single-workspace mode serves no install

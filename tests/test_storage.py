@@ -32,14 +32,22 @@ async def test_migrations_create_the_contract_tables_and_are_idempotent(db):
     assert await db.ping()
 
 
+STORE_TABLES = {"slack_installations", "slack_bots", "slack_oauth_states"}
+
+
 async def test_migrations_match_the_models(db):
     from alembic.autogenerate import compare_metadata
     from alembic.runtime.migration import MigrationContext
 
     from storage.models import Base
 
+    def ours(obj, name, type_, reflected, compare_to):
+        # slack_sdk's store tables are not models; test_slack_installations exercises them.
+        return not (type_ == "table" and name in STORE_TABLES)
+
     def diff(connection):
-        return compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        context = MigrationContext.configure(connection, opts={"include_object": ours})
+        return compare_metadata(context, Base.metadata)
 
     async with db.engine.connect() as conn:
         assert await conn.run_sync(diff) == []

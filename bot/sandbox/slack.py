@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import time
 import uuid
@@ -30,10 +31,19 @@ def _newest(items: list[dict], predicate: Callable[[dict], bool] | None) -> dict
 class FakeSlack(FakeServer):
     def __init__(
         self, bot_token: str = "xoxb-test", team_id: str = "T0001", bot_user_id: str = "UBOT",
-        trigger_ttl: float = 3.0, app_token: str = "xapp-1-test", **kwargs,
+        trigger_ttl: float = 3.0, app_token: str = "xapp-1-test", client_id: str = "1111.2222",
+        client_secret: str = "slack-client-secret", **kwargs,
     ):
         super().__init__(**kwargs)
         self.bot_token = bot_token
+        # OAuth installs (multi-workspace mode): each installed team gets its own bot token.
+        self.client_id = client_id
+        self.client_secret = client_secret
+        self.team_tokens: dict[str, str] = {bot_token: team_id}  # token → team
+        self.codes: dict[str, dict] = {}  # OAuth code → the install it grants
+        self.install_as: tuple[str, str] = (team_id, "UINSTALL")  # who approves the next install
+        self.caller_team = team_id  # the team of the token of the API call being answered
+        self.api_calls: list[tuple[str, str]] = []  # (method, team) of every authorized Web API call
         self.app_token = app_token  # Socket Mode: apps.connections.open and the WebSocket
         self.sockets: list[web.WebSocketResponse] = []
         self.socket_acks: dict[str, dict] = {}
@@ -53,10 +63,12 @@ class FakeSlack(FakeServer):
         self.published: dict[str, dict] = {}
         self.responses: list[dict] = []
 
-    def add_user(self, user_id: str, email: str | None, name: str | None = None, deleted: bool = False) -> None:
+    def add_user(
+        self, user_id: str, email: str | None, name: str | None = None, deleted: bool = False, team_id: str | None = None
+    ) -> None:
         self.users[user_id] = {
             "id": user_id,
-            "team_id": self.team_id,
+            "team_id": team_id or self.team_id,
             "name": name or user_id.lower(),
             "deleted": deleted,
             "is_bot": False,
@@ -76,6 +88,7 @@ class FakeSlack(FakeServer):
         app.router.add_get("/api/{method}", self._api)
         app.router.add_post("/response/{id}", self._response_url)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/oauth/v2/authorize", self._authorize)
 
     async def _response_url(self, request: web.Request) -> web.Response:
         try:
@@ -95,12 +108,52 @@ class FakeSlack(FakeServer):
             if token != self.app_token:
                 return web.json_response({"ok": False, "error": "invalid_auth"})
             return web.json_response({"ok": True, "url": f"{self.url.replace('http', 'ws', 1)}/socket"})
-        if token != self.bot_token:
+        if method == "oauth.v2.access":
+            return web.json_response(self._oauth_v2_access(request, args))
+        if token not in self.team_tokens:
             return web.json_response({"ok": False, "error": "invalid_auth"})
         handler = getattr(self, "_" + method.replace(".", "_"), None)
         if handler is None:
             return web.json_response({"ok": False, "error": "unknown_method"})
+        self.caller_team = self.team_tokens[token]
+        self.api_calls.append((method, self.caller_team))
         return web.json_response(handler(args))
+
+    # OAuth install ----------------------------------------------------------------
+
+    async def _authorize(self, request: web.Request) -> web.Response:
+        """Slack's consent screen, approved at once by ``install_as``: back to the app with a code."""
+        query = request.query
+        if query.get("client_id") != self.client_id or not query.get("redirect_uri"):
+            return web.Response(status=400, text="invalid client_id or redirect_uri")
+        code = uuid.uuid4().hex
+        team, user = self.install_as
+        self.codes[code] = {"team": team, "user": user, "redirect_uri": query["redirect_uri"],
+                            "scope": query.get("scope", "")}
+        location = f"{query['redirect_uri']}?code={code}&state={query.get('state', '')}"
+        raise web.HTTPFound(location)
+
+    def _oauth_v2_access(self, request: web.Request, args: dict) -> dict:
+        client_id, client_secret = args.get("client_id"), args.get("client_secret")
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Basic "):
+            client_id, _, client_secret = base64.b64decode(auth[6:]).decode().partition(":")
+        if (client_id, client_secret) != (self.client_id, self.client_secret):
+            return {"ok": False, "error": "invalid_client"}
+        grant = self.codes.pop(args.get("code", ""), None)
+        if grant is None or args.get("redirect_uri") not in (None, grant["redirect_uri"]):
+            return {"ok": False, "error": "invalid_code"}
+        token = f"xoxb-{grant['team'].lower()}-{uuid.uuid4().hex}"
+        self.team_tokens[token] = grant["team"]
+        return {
+            "ok": True, "access_token": token, "token_type": "bot", "scope": grant["scope"],
+            "bot_user_id": self.bot_user_id, "app_id": "A0ZOOMCAL", "team": {"id": grant["team"], "name": grant["team"]},
+            "enterprise": None, "is_enterprise_install": False, "authed_user": {"id": grant["user"]},
+        }
+
+    def revoke_team(self, team_id: str) -> None:
+        """Uninstall: every token of the team stops working."""
+        self.team_tokens = {t: team for t, team in self.team_tokens.items() if team != team_id}
 
     # Socket Mode ------------------------------------------------------------------
 
@@ -133,12 +186,14 @@ class FakeSlack(FakeServer):
     def _auth_test(self, args: dict) -> dict:
         return {
             "ok": True, "url": "https://example.slack.com/", "team": "Example", "user": "zoomcal",
-            "team_id": self.team_id, "user_id": self.bot_user_id, "bot_id": "B0001",
+            "team_id": self.caller_team, "user_id": self.bot_user_id, "bot_id": "B0001",
         }
 
     def _users_info(self, args: dict) -> dict:
         user = self.users.get(args.get("user", ""))
-        return {"ok": True, "user": user} if user else {"ok": False, "error": "user_not_found"}
+        if user is None or user["team_id"] != self.caller_team:
+            return {"ok": False, "error": "user_not_found"}
+        return {"ok": True, "user": user}
 
     def _check_trigger(self, args: dict) -> str | None:
         issued = self.triggers.pop(args.get("trigger_id", ""), None)

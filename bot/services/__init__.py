@@ -12,6 +12,7 @@ from bot.services.disable import DisableService
 from bot.services.enable import EnableService
 from bot.services.overview import OverviewService
 from bot.services.verify import VerifyService
+from bot.services.workspaces import WorkspaceService
 
 
 @dataclass(frozen=True)
@@ -24,6 +25,7 @@ class Services:
     verify: VerifyService
     audit_log: AuditLogService
     configure: ConfigureService
+    workspaces: WorkspaceService
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -36,4 +38,5 @@ class Services:
             VerifyService(deps),
             AuditLogService(deps),
             ConfigureService(deps),
+            WorkspaceService(deps),
         )

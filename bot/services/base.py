@@ -18,6 +18,7 @@ from bot.services.access import AccessPolicy
 from bot.services.directory import GroupDirectory
 from bot.services.notifier import Notifier
 from bot.services.results import Failure, UnknownGroup
+from bot.workspaces import Workspaces
 from storage.db import Database
 from storage.models import AuditEvent, utcnow
 from storage.repository import Repository
@@ -35,6 +36,7 @@ class Deps:
     notifier: Notifier
     zoom_account_id: str
     consent_ttl: timedelta
+    workspaces: Workspaces
 
 
 def answers_upstream_failures(method):

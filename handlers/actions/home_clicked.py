@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.jobs import JobQueue
 from bot.services import Services
+from bot.workspaces import Workspaces
 from bot.services.results import EnableForm
 from handlers.actions.clicks import Click
 from handlers.blocks import home, modals
@@ -27,14 +27,16 @@ def home_clicked(jobs: JobQueue, kind: str):
     return handle
 
 
-def register_jobs(jobs: JobQueue, services: Services, client: AsyncWebClient) -> None:
+def register_jobs(jobs: JobQueue, services: Services, workspaces: Workspaces) -> None:
     async def publish(click: Click, notice=None, page: int = 1) -> None:
         dashboard = await services.overview.dashboard(click.actor, page)
+        client = await workspaces.client(click.actor.team_id)
         await client.views_publish(user_id=click.actor.user_id, view=home.home_view(dashboard, notice))
 
     async def enable(payload: dict) -> None:
         click = Click.from_job(payload)
         prepared = services.enable.prepare_for(click.actor, click.scope())
+        client = await workspaces.client(click.actor.team_id)
         answer = await open_modal(client, click.trigger_id, prepared, EnableForm, modals.enable_modal)
         if answer is not None:  # refused, or Zoom failed: say so on the tab
             await publish(click, answer)

@@ -2,11 +2,12 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.jobs import JobQueue
 from bot.services import Services
+from bot.workspaces import Workspaces
 from handlers import ids
 from handlers.commands import zoomcal
 from handlers.errors import guarded
 
 
-def register(app: AsyncApp, services: Services, jobs: JobQueue) -> None:
+def register(app: AsyncApp, services: Services, jobs: JobQueue, workspaces: Workspaces) -> None:
     app.command(ids.COMMAND)(guarded(zoomcal.zoomcal_command(jobs)))
-    jobs.register(zoomcal.JOB, zoomcal.run_command(services, app.client))
+    jobs.register(zoomcal.JOB, zoomcal.run_command(services, workspaces))

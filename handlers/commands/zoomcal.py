@@ -5,12 +5,12 @@ from __future__ import annotations
 import asyncio
 
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.command import Command, Verb, parse
 from bot.domain import Actor
 from bot.jobs import JobQueue
 from bot.services import Services
+from bot.workspaces import Workspaces
 from bot.services.results import ConfigureForm, EnableForm
 from handlers.blocks import messages, modals
 from handlers.errors import MalformedPayload, answers_errors
@@ -40,12 +40,12 @@ HOLDING_AFTER = 2.0
 HOLDING = "Checking with Zoom and Microsoft… the answer follows in a moment."
 
 
-def run_command(services: Services, client: AsyncWebClient):
+def run_command(services: Services, workspaces: Workspaces):
     @answers_errors
     async def run(payload: dict) -> None:
         command = parse(payload["text"])
         answering = asyncio.ensure_future(
-            _answer(services, client, actor_from(payload["actor"]), command, payload["trigger_id"])
+            _answer(services, workspaces, actor_from(payload["actor"]), command, payload["trigger_id"])
         )
         done, _ = await asyncio.wait({answering}, timeout=HOLDING_AFTER)
         if not done:
@@ -57,7 +57,7 @@ def run_command(services: Services, client: AsyncWebClient):
     return run
 
 
-async def _answer(services: Services, client: AsyncWebClient, actor: Actor, command: Command, trigger_id: str):
+async def _answer(services: Services, workspaces: Workspaces, actor: Actor, command: Command, trigger_id: str):
     """The service's answer to post, or None when a modal opened instead."""
     target = command.target
     if command.problem is not None or command.verb is Verb.HELP:
@@ -65,11 +65,11 @@ async def _answer(services: Services, client: AsyncWebClient, actor: Actor, comm
     match command.verb:
         case Verb.CONFIGURE:
             return await open_modal(
-                client, trigger_id, services.configure.open(actor), ConfigureForm, lambda _: modals.configure_modal()
+                await workspaces.client(actor.team_id), trigger_id, services.configure.open(actor), ConfigureForm, lambda _: modals.configure_modal()
             )
         case Verb.ENABLE:
             return await open_modal(
-                client, trigger_id, services.enable.prepare(actor, target), EnableForm, modals.enable_modal
+                await workspaces.client(actor.team_id), trigger_id, services.enable.prepare(actor, target), EnableForm, modals.enable_modal
             )
         case Verb.STATUS:
             return await services.overview.status(actor, target)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Actor
 from bot.jobs import JobQueue
 from bot.services import Services
+from bot.workspaces import Workspaces
 from handlers.blocks import home
 from handlers.replies import actor_data, actor_from
 
@@ -26,10 +26,11 @@ def app_home_opened(jobs: JobQueue):
     return handle
 
 
-def run_publish(services: Services, client: AsyncWebClient):
+def run_publish(services: Services, workspaces: Workspaces):
     async def run(payload: dict) -> None:
         actor = actor_from(payload["actor"])
         dashboard = await services.overview.dashboard(actor)
+        client = await workspaces.client(actor.team_id)
         await client.views_publish(user_id=actor.user_id, view=home.home_view(dashboard))
 
     return run

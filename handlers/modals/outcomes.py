@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Actor, Scope
 from bot.jobs import JobQueue
 from bot.services import Services
+from bot.workspaces import Workspaces
 from handlers.blocks.common import decode_scope, encode_scope
 from handlers.errors import MalformedPayload, answers_errors
 from handlers.replies import actor_data, actor_from, choices_from, show_outcome
@@ -39,20 +39,20 @@ class Submission:
         return {"actor": actor_data(self.actor), "view_id": self.view_id, "scope": encode_scope(scope), **extra}
 
 
-def register_jobs(jobs: JobQueue, services: Services, client: AsyncWebClient) -> None:
+def register_jobs(jobs: JobQueue, services: Services, workspaces: Workspaces) -> None:
     @answers_errors
     async def enable(payload: dict) -> None:
         actor = actor_from(payload["actor"])
         result = await services.enable.request_consent(
             actor, decode_scope(payload["scope"]), choices_from(payload["choices"]), payload["view_id"]
         )
-        await show_outcome(client, actor, payload["view_id"], result)
+        await show_outcome(await workspaces.client(actor.team_id), actor, payload["view_id"], result)
 
     @answers_errors
     async def disable(payload: dict) -> None:
         actor = actor_from(payload["actor"])
         result = await services.disable.disable(actor, decode_scope(payload["scope"]))
-        await show_outcome(client, actor, payload["view_id"], result)
+        await show_outcome(await workspaces.client(actor.team_id), actor, payload["view_id"], result)
 
     jobs.register(ENABLE_JOB, enable)
     jobs.register(DISABLE_JOB, disable)

@@ -1,0 +1,31 @@
+"""The app was uninstalled from a workspace: forget that workspace (the job runs the service)."""
+
+from __future__ import annotations
+
+from slack_bolt.context.ack.async_ack import AsyncAck
+
+from bot.jobs import JobQueue
+from bot.services import Services
+
+JOB = "workspace.forget"
+
+
+def app_uninstalled(jobs: JobQueue):
+    async def handle(ack: AsyncAck, body: dict) -> None:
+        await forget_workspace(jobs, body)
+        await ack()
+
+    return handle
+
+
+async def forget_workspace(jobs: JobQueue, body: dict) -> None:
+    team_id = str(body.get("team_id") or "")
+    if team_id:
+        await jobs.submit(JOB, {"team_id": team_id})
+
+
+def run_forget(services: Services):
+    async def run(payload: dict) -> None:
+        await services.workspaces.uninstalled(payload["team_id"])
+
+    return run
