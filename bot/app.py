@@ -21,7 +21,7 @@ from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 import handlers
-from bot import metrics, pages
+from bot import logs, metrics, pages
 from bot.clients.http import client_session, ssl_context
 from bot.clients.microsoft import MicrosoftClient
 from bot.clients.zoom import ZoomClient
@@ -126,6 +126,8 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
         request_verification_enabled=not socket_mode,
         **(_installs(settings, db, store, workspaces, services) if store is not None else {}),
     )
+    if socket_mode:
+        bolt.use(_socket_request_id)
     handlers.register(bolt, services, jobs, workspaces)
     verifier = None if socket_mode else SignatureVerifier(settings.slack_signing_secret)
     return Runtime(settings, db, http, bolt, services, verifier, jobs)
@@ -153,12 +155,18 @@ def _installs(settings: Settings, db: Database, store, authorize: InstalledWorks
     }
 
 
+async def _socket_request_id(next_) -> None:
+    """Socket Mode envelopes skip the HTTP middleware: each starts its request id here."""
+    logs.start_request()
+    await next_()
+
+
 RUNTIME = web.AppKey("runtime", Runtime)
 
 
 def create_web_app(settings: Settings, *, migrate_db: bool = True, socket_mode: bool = False) -> web.Application:
     """The HTTP server. In Socket Mode Slack's requests come over a WebSocket instead of /slack/events."""
-    app = web.Application(client_max_size=MAX_BODY)
+    app = web.Application(client_max_size=MAX_BODY, middlewares=[request_ids])
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         runtime = await build_runtime(settings, migrate_db=migrate_db, socket_mode=socket_mode)
@@ -194,6 +202,13 @@ def create_web_app(settings: Settings, *, migrate_db: bool = True, socket_mode: 
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/metrics", metrics_page)
     return app
+
+
+@web.middleware
+async def request_ids(request: web.Request, handler) -> web.StreamResponse:
+    """Every HTTP request starts a request id; its log lines, jobs and consent links carry it."""
+    logs.start_request()
+    return await handler(request)
 
 
 async def slack_events(request: web.Request) -> web.StreamResponse:

@@ -74,6 +74,7 @@ class Settings:
     ms_graph_url: str
     host: str = "127.0.0.1"
     port: int = 3000
+    log_format: str = "json"  # json | text
 
     @property
     def multi_workspace(self) -> bool:
@@ -230,10 +231,18 @@ def load_settings(env: Mapping[str, str], purpose: Purpose = Purpose.SERVE) -> S
         ms_graph_url=r.url("MS_GRAPH_URL", "https://graph.microsoft.com/v1.0"),
         host=r.text("ZOOMCAL_HOST", "127.0.0.1") or "127.0.0.1",
         port=r.integer("ZOOMCAL_PORT", 3000, low=0, high=65535),
+        log_format=_log_format(r),
     )
     if r.problems:
         raise SettingsError(r.problems)
     return settings
+
+
+def _log_format(r: _Reader) -> str:
+    value = (r.text("ZOOMCAL_LOG_FORMAT", "json") or "json").lower()
+    if value not in ("json", "text"):
+        r.problems.append(f"ZOOMCAL_LOG_FORMAT: must be json or text, got {value!r}")
+    return value
 
 
 def _one_channel(r: _Reader) -> str | None:

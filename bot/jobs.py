@@ -14,11 +14,12 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from typing import Any
 
-from bot import metrics
+from bot import logs, metrics
 from bot.crypto import DecryptionError, Vault
 from storage.db import Database
 from storage.models import utcnow
 
+REQUEST_ID_KEY = "_request_id"
 log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -54,6 +55,7 @@ class JobQueue:
         if kind not in self._handlers:
             raise KeyError(f"no job handler for {kind!r}")
         written = asyncio.get_running_loop().create_future()
+        payload = payload | {REQUEST_ID_KEY: logs.request_id()}  # the flow goes on in the job
         self._pending.append((kind, self._vault.encrypt_json(payload), written))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_pending())
@@ -84,6 +86,7 @@ class JobQueue:
         task.add_done_callback(self._running.discard)
 
     async def _run(self, job_id: int, kind: str, payload: dict[str, Any]) -> None:
+        logs.follow(payload.pop(REQUEST_ID_KEY, None))
         try:
             await self._handlers[kind](payload)
             status = "done"

@@ -1,10 +1,19 @@
-"""Logging that never prints a secret: configured secrets and token shapes are redacted."""
+"""Logging that never prints a secret, as JSON lines carrying the request id of the flow.
+
+A request id starts with each HTTP request (or Socket Mode envelope) and follows its flow:
+into the jobs it queues, the Slack buttons and modals it sends (so a later click continues
+it), the consent request it stores, and the Microsoft callback that completes it.
+"""
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+import uuid
 from collections.abc import Iterable
+from contextvars import ContextVar
+from datetime import datetime, timezone
 
 from aiohttp.abc import AbstractAccessLogger
 
@@ -15,6 +24,27 @@ _PATTERNS = [
     re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"),  # JWTs
     re.compile(r"(?i)((?:state|code|client_secret|token|access_token)=)[^&\s\"']+"),
 ]
+
+
+_REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
+_WELL_FORMED_ID = re.compile(r"^[0-9a-f]{32}$")
+
+
+def start_request() -> str:
+    """A new request id for what runs in this context from now on."""
+    request_id = uuid.uuid4().hex
+    _REQUEST_ID.set(request_id)
+    return request_id
+
+
+def follow(request_id: object) -> None:
+    """Continue the flow of an earlier request (an id zoomcal issued and stored or sent to Slack)."""
+    if isinstance(request_id, str) and _WELL_FORMED_ID.match(request_id):
+        _REQUEST_ID.set(request_id)
+
+
+def request_id() -> str | None:
+    return _REQUEST_ID.get()
 
 
 class RedactingFilter(logging.Filter):
@@ -39,12 +69,30 @@ class RedactingFilter(logging.Filter):
             exc = record.exc_info[1]
             record.msg = f"{record.getMessage()} ({type(exc).__name__}: {self.redact(str(exc))})"
             record.args, record.exc_info, record.exc_text = None, None, None
+        record.request_id = _REQUEST_ID.get() or "-"
         return True
 
 
-def configure(secrets: Iterable[str], level: int = logging.INFO, stream=None) -> logging.Handler:
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: what log collectors (Loki, CloudWatch, Datadog) parse without rules."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, timezone.utc).isoformat(timespec="milliseconds"),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "request_id": getattr(record, "request_id", None) or _REQUEST_ID.get() or None,
+        }
+        return json.dumps(entry, ensure_ascii=False)
+
+
+TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
+
+
+def configure(secrets: Iterable[str], level: int = logging.INFO, stream=None, *, json_lines: bool = True) -> logging.Handler:
     handler = logging.StreamHandler(stream)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(TEXT_FORMAT))
     handler.addFilter(RedactingFilter(secrets))
     root = logging.getLogger()
     root.handlers[:] = [handler]

@@ -106,6 +106,14 @@ def test_socket_mode_needs_the_bot_token():
     assert caught.value.problems == ["SLACK_BOT_TOKEN: required in Socket Mode"]
 
 
+def test_log_format_is_json_lines_unless_text_is_asked_for():
+    assert load_settings(MINIMAL).log_format == "json"
+    assert load_settings(MINIMAL | {"ZOOMCAL_LOG_FORMAT": "TEXT"}).log_format == "text"
+    with pytest.raises(SettingsError) as caught:
+        load_settings(MINIMAL | {"ZOOMCAL_LOG_FORMAT": "xml"})
+    assert caught.value.problems == ["ZOOMCAL_LOG_FORMAT: must be json or text, got 'xml'"]
+
+
 def test_database_purpose_needs_only_a_url():
     s = load_settings({"ZOOMCAL_DATABASE_URL": "postgresql+asyncpg://u@h/db"}, Purpose.DATABASE)
     assert s.database_url.startswith("postgresql+asyncpg")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import logging
 from datetime import timedelta
 
@@ -77,3 +78,23 @@ async def test_expired_consent_requests_are_purged_and_audit_kept(stack):
     assert len(await rows(stack, AuditEvent)) == 1
     status, page, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(url)))
     assert status == 400 and "/zoomcal enable" in page
+
+
+async def test_logs_are_json_lines_and_one_request_id_follows_a_flow_to_its_callback(stack, captured):
+    logs.configure(stack.settings.secrets, logging.DEBUG, stream=captured)
+    _, url = await enable(stack, "enable group Sales")
+    status, _, _ = await stack.callback({"admin_consent": "True", "tenant": stack.tenant_id, "state": state_of(url)})
+    assert status == 200
+    await stack.slack.wait_for(lambda r: "chat.postMessage" in r.path and b"active" in r.body)
+
+    lines = [json.loads(line) for line in captured.getvalue().splitlines()]
+    assert all({"time", "level", "logger", "message", "request_id"} <= set(line) for line in lines)
+    command = next(line for line in lines if "POST /slack/events" in line["message"])
+    callback = next(line for line in lines if "GET /microsoft/callback" in line["message"])
+    assert command["request_id"] and callback["request_id"] == command["request_id"], "command → callback"
+    [request] = await rows(stack, ConsentRequest)
+    assert request.correlation_id == command["request_id"]
+    events = await rows(stack, AuditEvent)
+    assert {e.correlation_id for e in events} == {command["request_id"]}, "the audit trail names the same flow"
+    others = {line["request_id"] for line in lines if "/slack/events" in line["message"]} - {command["request_id"]}
+    assert others, "each Slack request starts its own id (the modal submit is one)"

@@ -8,7 +8,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from bot import metrics
+from bot import logs, metrics
 from bot.clients.errors import UpstreamError
 from bot.clients.microsoft import MicrosoftClient
 from bot.command import Target
@@ -112,7 +112,8 @@ class ServiceBase:
 
 
 def new_correlation() -> str:
-    return str(uuid.uuid4())
+    """The id that ties audit events and consent requests to the log lines of their flow."""
+    return logs.request_id() or uuid.uuid4().hex
 
 
 def scope_title(scope: Scope) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot import logs
 from bot.clients.errors import UpstreamError
 from bot.clients.microsoft import valid_tenant
 from bot.domain import Action, Actor, Scope, ScopeKind, Status
@@ -29,6 +30,7 @@ class ConsentCallbackService(ServiceBase):
         if consumed.request is None:
             return _bad_link(consumed.failure)
         request = consumed.request
+        logs.follow(request.correlation_id)  # from here on, this callback logs as the flow that sent the link
         actor = Actor(request.slack_team_id, request.slack_user_id)
         scope = Scope(ScopeKind(request.scope_kind), request.group_id, request.scope_name)
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
+from bot import logs
 from bot.domain import Scope, ScopeKind
 from handlers.errors import MalformedPayload
 
@@ -48,17 +49,21 @@ def message(text: str, *blocks: Block) -> dict:
 
 
 def encode_scope(scope: Scope) -> str:
-    return json.dumps({"kind": scope.kind.value, "group_id": scope.group_id, "name": scope.name})
+    # The request id rides along, so the click or submission that comes back continues this flow.
+    return json.dumps(
+        {"kind": scope.kind.value, "group_id": scope.group_id, "name": scope.name, "request": logs.request_id()}
+    )
 
 
 def decode_scope(raw: object) -> Scope:
-    """A scope zoomcal put in a button value or private_metadata."""
+    """A scope zoomcal put in a button value or private_metadata; continues the flow that put it there."""
     try:
         data = json.loads(raw)  # type: ignore[arg-type]
         kind = ScopeKind(data["kind"])
         group_id, name = str(data["group_id"]), str(data["name"])
     except (ValueError, KeyError, TypeError):
         raise MalformedPayload("scope") from None
+    logs.follow(data.get("request"))
     if kind is ScopeKind.ACCOUNT:
         return Scope.account()
     if not group_id or not name:
