@@ -1,4 +1,4 @@
-"""`zoomcal serve | db upgrade | keys generate`."""
+"""`zoomcal serve | db upgrade | keys generate | console`."""
 
 from __future__ import annotations
 
@@ -34,6 +34,10 @@ def _parser() -> argparse.ArgumentParser:
     keys = commands.add_parser("keys", help="encryption keys")
     keys_commands = keys.add_subparsers(dest="keys_command", required=True)
     keys_commands.add_parser("generate", help="print a new encryption key")
+
+    commands.add_parser(
+        "console", help="try the bot in a terminal against a built-in sandbox Slack, Zoom and Microsoft"
+    )
     return parser
 
 
@@ -48,6 +52,10 @@ def _settings(purpose: Purpose) -> Settings:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    if args.command == "console":
+        from bot.console import main as console  # the sandbox needs no environment: it makes its own
+
+        return console()
     if args.command == "keys":
         print(generate_key())
         return 0

@@ -1,0 +1,112 @@
+"""The sandbox behind `zoomcal console`: fake Slack, Zoom and Microsoft, and the real bot in-process."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import shutil
+import socket
+import tempfile
+from contextlib import AsyncExitStack
+from pathlib import Path
+
+from aiohttp import web
+
+from bot import logs
+from bot.app import RUNTIME, Runtime, create_web_app
+from bot.config import Purpose, load_settings
+from bot.crypto import generate_key
+from bot.sandbox import FakeMicrosoft, FakeSlack, FakeZoom, make_tls
+
+TEAM = "T0SANDBOX"
+USER = "UCONSOLE1"  # the person at the keyboard
+USER_NAME = "you"
+USER_EMAIL = "you@contoso.com"
+AUDIT_CHANNEL = "C0AUDIT01"
+GROUPS = ("Sales", "Engineering", "Support")
+ORGANIZATION = "Contoso"
+
+
+class Sandbox:
+    """Everything the console talks to, on 127.0.0.1 free ports, with its files in one temp dir."""
+
+    def __init__(self) -> None:
+        self.workdir = Path(tempfile.mkdtemp(prefix="zoomcal-console-"))
+        self.log_path = self.workdir / "zoomcal.log"
+        self._stack = AsyncExitStack()
+
+    async def start(self) -> Sandbox:
+        try:
+            await self._start()
+        except BaseException:
+            await self.close()
+            raise
+        return self
+
+    async def _start(self) -> None:
+        tls = make_tls(self.workdir)
+        token = "xoxb-sandbox-" + secrets.token_hex(8)
+        self.slack = await self._stack.enter_async_context(FakeSlack(bot_token=token, team_id=TEAM))
+        self.zoom = await self._stack.enter_async_context(FakeZoom())
+        self.microsoft = await self._stack.enter_async_context(FakeMicrosoft(ssl_context=tls.server_context))
+        self.ca_path = tls.ca_path
+        self.slack.add_user(USER, USER_EMAIL, USER_NAME)
+        self.zoom.add_user(USER_EMAIL, role_name="Owner")
+        self.zoom.add_groups(GROUPS)
+        self.microsoft.add_tenant(display_name=ORGANIZATION, domains=("contoso.onmicrosoft.com",))
+
+        # Bind first, so ZOOMCAL_PUBLIC_URL (Microsoft's redirect target) names the port the bot serves on.
+        listener = socket.socket()
+        listener.bind(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
+        self.signing_secret = secrets.token_hex(16)
+        self.settings = load_settings(self._env(), Purpose.SERVE)
+        self._log_to_file(self.settings.secrets)
+        self.app = create_web_app(self.settings)
+        runner = web.AppRunner(self.app, access_log_class=logs.AccessLogger)
+        await runner.setup()  # runs the bot's startup: migrations, services, job queue
+        self._stack.push_async_callback(runner.cleanup)
+        await web.SockSite(runner, listener).start()
+
+    def _env(self) -> dict[str, str]:
+        return {
+            "SLACK_SIGNING_SECRET": self.signing_secret,
+            "SLACK_BOT_TOKEN": self.slack.bot_token,
+            "SLACK_API_URL": f"{self.slack.url}/api/",
+            "ZOOMCAL_PUBLIC_URL": self.url,
+            "ZOOMCAL_DATABASE_URL": f"sqlite+aiosqlite:///{self.workdir / 'zoomcal.db'}",
+            "ZOOMCAL_ENCRYPTION_KEY": generate_key(),
+            "ZOOMCAL_AUDIT_CHANNEL": AUDIT_CHANNEL,
+            "ZOOMCAL_CA_BUNDLE": str(self.ca_path),
+            "ZOOM_ACCOUNT_ID": self.zoom.account_id,
+            "ZOOM_CLIENT_ID": self.zoom.client_id,
+            "ZOOM_CLIENT_SECRET": self.zoom.client_secret,
+            "ZOOM_API_URL": f"{self.zoom.url}/v2",
+            "ZOOM_OAUTH_URL": f"{self.zoom.url}/oauth/token",
+            "MS_CLIENT_ID": self.microsoft.client_id,
+            "MS_CLIENT_SECRET": self.microsoft.client_secret,
+            "MS_AUTHORITY_HOST": self.microsoft.url,
+            "MS_GRAPH_URL": f"{self.microsoft.url}/v1.0",
+        }
+
+    def _log_to_file(self, redact: tuple[str, ...]) -> None:
+        # The bot logs as in production, but into a file: the terminal is for the conversation.
+        self._log_file = open(self.log_path, "a", encoding="utf-8")  # noqa: SIM115 (closed in close())
+        logs.configure(redact, stream=self._log_file)
+
+    @property
+    def runtime(self) -> Runtime:
+        return self.app[RUNTIME]
+
+    def requests_seen(self) -> int:
+        """How many requests the fakes have received: any change means the bot is still at work."""
+        return len(self.slack.requests) + len(self.zoom.requests) + len(self.microsoft.requests)
+
+    async def close(self) -> None:
+        try:
+            await self._stack.aclose()
+        finally:
+            logging.getLogger().handlers.clear()
+            if getattr(self, "_log_file", None) is not None:
+                self._log_file.close()
+            shutil.rmtree(self.workdir, ignore_errors=True)
