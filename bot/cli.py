@@ -77,7 +77,7 @@ def main(argv: list[str] | None = None) -> int:
 def _configure_logging(settings: Settings) -> None:
     from bot import logs
 
-    logs.configure(settings.secrets)
+    logs.configure(settings.secrets, json_lines=settings.log_format == "json")
 
 
 async def _upgrade(settings: Settings) -> int:

@@ -200,15 +200,20 @@ class Replica:
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
         self.stderr = ""
+        self._log = None
 
     async def start(self, *extra: str) -> Replica:
         import asyncio
         import os
         import sys
 
+        import tempfile
+
+        # Logs go to a file: a pipe nobody reads fills up and blocks the server under load.
+        self._log = tempfile.TemporaryFile()
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", "bot.cli", "serve", "--port", str(self.port), *extra,
-            env=os.environ | self.env, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            env=os.environ | self.env, stdout=asyncio.subprocess.DEVNULL, stderr=self._log,
         )
         async with aiohttp.ClientSession() as http:
             for _ in range(300):
@@ -230,6 +235,10 @@ class Replica:
 
         if self.process.returncode is None:
             self.process.send_signal(sig or signal.SIGTERM)
-        _, stderr = await asyncio.wait_for(self.process.communicate(), 60)
-        self.stderr = stderr.decode(errors="replace")
+        await asyncio.wait_for(self.process.wait(), 60)
+        if self._log is not None:  # stopping twice is harmless
+            self._log.seek(0)
+            self.stderr = self._log.read().decode(errors="replace")
+            self._log.close()
+            self._log = None
         return self.process.returncode
