@@ -219,13 +219,14 @@ async def test_microsoft_error_marks_failed_and_tells_the_admin(stack):
         {
             "admin_consent": "True",
             "error": "access_denied",
-            "error_description": "AADSTS65004: User declined to consent <script>alert(1)</script>",
+            "error_description": "AADSTS65004: User declined to consent <script>alert(1)</script>.",
             "state": state_of(url),
         }
     )
     assert status == 200
     assert "access_denied" in page and "AADSTS65004" in page
     assert "<script>" not in page
+    assert ".." not in page, "Microsoft's own full stop is not doubled"
     [integration] = await rows(stack, Integration)
     assert integration.status == "failed"
     assert await rows(stack, Credential) == []

@@ -105,6 +105,8 @@ async def test_verify_reports_microsofts_error(stack):
 
 async def test_verify_without_credentials(stack):
     assert "holds no Microsoft credentials" in text_of(await answer(stack, "verify account"))
+    inherited = text_of(await answer(stack, "verify group Support"))
+    assert "Support* inherits the account's setting and holds no Microsoft credentials" in inherited
 
 
 async def test_audit_lists_newest_first_with_correlation_ids(stack):

@@ -108,7 +108,7 @@ class ConsentCallbackService(ServiceBase):
         return CallbackPage(
             200,
             "The integration was not enabled",
-            f"{reason}. Nothing was stored for {scope_title(scope)}. "
+            f"{reason.rstrip('.')}. Nothing was stored for {scope_title(scope)}. "
             f"Run /zoomcal enable {command_target(scope)} in Slack to try again.",
             scope=scope,
         )

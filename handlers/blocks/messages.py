@@ -262,7 +262,8 @@ def _(result: Verified) -> dict:
 @message.register
 def _(result: NotVerifiable) -> dict:
     name = escape(scope_words(result.scope))
-    return _message(f"*{name}* is {result.status.value} and holds no Microsoft credentials to verify.")
+    state = "inherits the account's setting" if result.status is Status.INHERITS else f"is {result.status.value}"
+    return _message(f"*{name}* {state} and holds no Microsoft credentials to verify.")
 
 
 @message.register
