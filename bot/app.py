@@ -81,7 +81,7 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
     store = None
     if settings.multi_workspace:
         store = SealedInstallationStore(settings.slack_client_id, db.engine, vault)
-        workspaces: Workspaces = InstalledWorkspaces(db, store, slack_client, settings.zoom_account_id)
+        workspaces: Workspaces = InstalledWorkspaces(db, store, slack_client, settings.zoom_account_id, http)
     else:
         workspaces = SingleWorkspace(slack)
     zoom = ZoomClient(
@@ -122,8 +122,9 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
         signing_secret=settings.slack_signing_secret,
         client=slack,
         logger=logging.getLogger("slack_bolt"),
-        # Socket Mode requests arrive over Slack's authenticated WebSocket, unsigned.
-        request_verification_enabled=not socket_mode,
+        # /slack/events checks every signature before anything is parsed (slack_events below), so
+        # Bolt need not check it again; Socket Mode requests arrive unsigned over Slack's WebSocket.
+        request_verification_enabled=False,
         **(_installs(settings, db, store, workspaces, services) if store is not None else {}),
     )
     if socket_mode:

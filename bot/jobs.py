@@ -1,8 +1,10 @@
 """Work done after Slack's ack, persisted before the ack so no replica's death loses it.
 
-A listener calls ``submit`` (one INSERT) and then acks; the job runs at once in this process
-under a lease. If the process dies or is stopped mid-job, the lease runs out and any replica's
-sweeper resumes the job. Jobs must therefore be safe to run twice: the services they call are
+A listener calls ``submit`` (one INSERT) and then acks; the job runs in this process under a
+lease, which the process renews while it holds the job. At most ``max_running`` jobs run at
+once: under a burst, acks (which Slack needs within 3 seconds) keep the event loop and the
+answers queue up behind them. If the process dies or is stopped mid-job, the lease runs out
+and any replica's sweeper resumes the job. Jobs must therefore be safe to run twice: the services they call are
 idempotent (one consent link per submission, a second disable changes nothing).
 """
 
@@ -33,6 +35,7 @@ class JobQueue:
         *,
         lease: timedelta = timedelta(seconds=30),
         max_attempts: int = 3,
+        max_running: int = 8,
     ):
         self._db = db
         self._vault = vault
@@ -42,6 +45,10 @@ class JobQueue:
         self._running: set[asyncio.Task] = set()
         self._pending: list[tuple[str, bytes, asyncio.Future]] = []
         self._writer: asyncio.Task | None = None
+        self._slots = asyncio.Semaphore(max_running)
+        self._held: set[int] = set()  # ids of the jobs this process runs or will run: it renews their leases
+        self._finished: list[tuple[int, str, asyncio.Future]] = []
+        self._finisher: asyncio.Task | None = None
 
     def register(self, kind: str, handler: Handler) -> None:
         self._handlers[kind] = handler
@@ -81,6 +88,7 @@ class JobQueue:
                     written.set_result(row.id)
 
     def _start(self, job_id: int, kind: str, payload: dict[str, Any]) -> None:
+        self._held.add(job_id)
         task = asyncio.create_task(self._run(job_id, kind, payload), name=f"job-{job_id}-{kind}")
         self._running.add(task)
         task.add_done_callback(self._running.discard)
@@ -88,17 +96,46 @@ class JobQueue:
     async def _run(self, job_id: int, kind: str, payload: dict[str, Any]) -> None:
         logs.follow(payload.pop(REQUEST_ID_KEY, None))
         try:
-            await self._handlers[kind](payload)
+            async with self._slots:
+                await self._handlers[kind](payload)
             status = "done"
         except asyncio.CancelledError:
+            self._held.discard(job_id)
             raise  # stopped: the lease runs out and a replica resumes the job
         except Exception as error:
             # Jobs answer their own failures; anything left here is a bug. Retrying would repeat it.
             log.error("job %s (%s) failed: %s: %s", job_id, kind, type(error).__name__, error)
             status = "failed"
         metrics.JOBS.labels(kind, status).inc()
+        # Finished jobs are written together too: one UPDATE transaction per burst, not per job.
+        done = asyncio.get_running_loop().create_future()
+        self._finished.append((job_id, status, done))
+        if self._finisher is None or self._finisher.done():
+            self._finisher = asyncio.create_task(self._write_finished())
+        try:
+            await done
+        finally:
+            self._held.discard(job_id)
+
+    async def _write_finished(self) -> None:
+        while self._finished:
+            batch, self._finished = self._finished, []
+            try:
+                async with self._db.transaction() as repo:
+                    await repo.jobs.finish_many([(job_id, status) for job_id, status, _ in batch], utcnow())
+            except Exception as error:  # the leases run out and the jobs run again: they are idempotent
+                log.error("could not mark %s jobs finished: %s", len(batch), type(error).__name__)
+            for *_, done in batch:
+                if not done.done():
+                    done.set_result(None)
+
+    async def renew_leases(self) -> int:
+        """Keeps the leases of the jobs this process holds (some may wait for a slot)."""
+        if not self._held:
+            return 0
+        now = utcnow()
         async with self._db.transaction() as repo:
-            await repo.jobs.finish(job_id, status, utcnow())
+            return await repo.jobs.renew(sorted(self._held), lease_until=now + self.lease)
 
     async def resume_orphans(self) -> int:
         """Take over jobs whose runner died or stopped; returns how many were started."""
@@ -107,16 +144,20 @@ class JobQueue:
             jobs = await repo.jobs.claim_orphans(
                 now=now, lease_until=now + self.lease, max_attempts=self._max_attempts
             )
+        started = 0
         for job in jobs:
             try:
                 payload = self._vault.decrypt_json(job.payload)
             except DecryptionError:
                 log.error("job %s cannot be decrypted with the configured keys", job.id)
                 continue
+            if job.id in self._held:
+                continue  # ours already (a stall outlived the lease): never run twice here
             if job.kind in self._handlers:
                 log.info("resuming job %s (%s), attempt %s", job.id, job.kind, job.attempts)
                 self._start(job.id, job.kind, payload)
-        return len(jobs)
+                started += 1
+        return started
 
     async def drain(self, timeout: float) -> bool:
         """Wait for running jobs (on SIGTERM). False if some were still running at the timeout."""

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
+import aiohttp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
 from slack_sdk.oauth.installation_store import Bot
@@ -28,6 +29,8 @@ class WorkspaceGone(Exception):
 
 
 class Workspaces(Protocol):
+    session: aiohttp.ClientSession  # the shared connection pool, for response_url answers too
+
     async def client(self, team_id: str) -> AsyncWebClient: ...
 
     def forget(self, team_id: str) -> None: ...
@@ -38,6 +41,7 @@ class SingleWorkspace:
 
     def __init__(self, client: AsyncWebClient):
         self._client = client
+        self.session = client.session
 
     async def client(self, team_id: str) -> AsyncWebClient:
         return self._client
@@ -69,6 +73,7 @@ class InstalledWorkspaces(AsyncAuthorize):
         store: AsyncInstallationStore,
         make_client: Callable[[str], AsyncWebClient],
         zoom_account_id: str,
+        session: aiohttp.ClientSession,
         *,
         ttl: float = 60.0,
         miss_ttl: float = 2.0,
@@ -77,6 +82,7 @@ class InstalledWorkspaces(AsyncAuthorize):
         self._db = db
         self._store = store
         self._make_client = make_client
+        self.session = session
         self._account = zoom_account_id
         self._ttl = ttl
         self._miss_ttl = miss_ttl

@@ -51,9 +51,12 @@ def guarded(listener):
     return wrapper
 
 
-def answers_errors(job):
+def answers_errors(workspaces):
     """A job that fails unexpectedly still tells the user (when it can), then reports failure."""
+    return functools.partial(_answering_errors, workspaces)
 
+
+def _answering_errors(workspaces, job):
     @functools.wraps(job)
     async def wrapper(payload: dict):
         try:
@@ -63,7 +66,7 @@ def answers_errors(job):
                 from handlers.replies import reply
 
                 try:
-                    await reply(payload["response_url"], {"text": SORRY})
+                    await reply(workspaces.session, payload["response_url"], {"text": SORRY})
                 except Exception:  # best effort: the job failure itself is logged by the queue
                     pass
             raise

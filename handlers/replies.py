@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
@@ -16,9 +17,11 @@ from handlers.blocks import messages, modals
 log = logging.getLogger(__name__)
 
 
-async def reply(response_url: str, body: dict[str, Any], *, replace: bool = False) -> None:
-    """Answer privately via response_url (valid 30 minutes, five times)."""
-    response = await AsyncWebhookClient(response_url).send_dict(
+async def reply(
+    session: aiohttp.ClientSession, response_url: str, body: dict[str, Any], *, replace: bool = False
+) -> None:
+    """Answer privately via response_url (valid 30 minutes, five times), on the shared connection pool."""
+    response = await AsyncWebhookClient(response_url, session=session).send_dict(
         {"response_type": "ephemeral", "replace_original": replace, **body}
     )
     if response.status_code >= 400:

@@ -78,15 +78,19 @@ class DirectoryRepository:
             conditions.append(ZoomGroupRow.name_folded.contains(fold(query), autoescape=True))
         return conditions
 
-    async def page(self, account: str, query: str, offset: int, limit: int) -> list[ZoomGroupRow]:
+    async def page(self, account: str, query: str, offset: int, limit: int) -> tuple[list[ZoomGroupRow], int]:
+        """One page of matching groups in name order, and how many match in all (one query)."""
         statement = (
-            select(ZoomGroupRow)
+            select(ZoomGroupRow, func.count().over())
             .where(*self._matching(account, query))
             .order_by(ZoomGroupRow.name_folded, ZoomGroupRow.group_id)
             .offset(offset)
             .limit(limit)
         )
-        return list((await self.session.execute(statement)).scalars())
+        rows = (await self.session.execute(statement)).all()
+        if rows:
+            return [row for row, _ in rows], int(rows[0][1])
+        return [], await self.count(account, query)  # past the end (or an empty page asked for)
 
     async def count(self, account: str, query: str) -> int:
         statement = select(func.count()).select_from(ZoomGroupRow).where(*self._matching(account, query))

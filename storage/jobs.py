@@ -57,9 +57,27 @@ class JobRepository:
         return [j for j in claimed if j.status == "queued"]
 
     async def finish(self, job_id: int, status: str, now: datetime) -> None:
-        await self.session.execute(
-            update(Job).where(Job.id == job_id).values(status=status, finished_at=now, payload=b"")
+        await self.finish_many([(job_id, status)], now)
+
+    async def finish_many(self, jobs: list[tuple[int, str]], now: datetime) -> None:
+        """Marks jobs done or failed and wipes their payloads (response URLs are capabilities)."""
+        for status in {status for _, status in jobs}:
+            ids = [job_id for job_id, s in jobs if s == status]
+            await self.session.execute(
+                update(Job)
+                .where(Job.id.in_(ids))
+                .values(status=status, finished_at=now, payload=b"")
+                .execution_options(synchronize_session=False)
+            )
+
+    async def renew(self, ids: list[int], *, lease_until: datetime) -> int:
+        result = await self.session.execute(
+            update(Job)
+            .where(Job.id.in_(ids), Job.status == "queued")
+            .values(lease_until=lease_until)
+            .execution_options(synchronize_session=False)
         )
+        return result.rowcount or 0
 
     async def purge(self, finished_before: datetime) -> int:
         result = await self.session.execute(

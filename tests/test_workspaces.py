@@ -60,8 +60,8 @@ async def test_authorize_caches_per_workspace_and_expires(db):
     await store.async_save(installation())
     await bind(db, "T1")
     clock = Clock()
-    replica_a = InstalledWorkspaces(db, store, lambda token: token, "acc", ttl=60, clock=clock)
-    replica_b = InstalledWorkspaces(db, store, lambda token: token, "acc", ttl=60, clock=clock)
+    replica_a = InstalledWorkspaces(db, store, lambda token: token, "acc", None, ttl=60, clock=clock)
+    replica_b = InstalledWorkspaces(db, store, lambda token: token, "acc", None, ttl=60, clock=clock)
     assert await replica_a.client("T1") == TOKEN
     assert await replica_b.client("T1") == TOKEN
     async with db.transaction() as repo:  # replica A handles app_uninstalled
@@ -78,6 +78,6 @@ async def test_a_workspace_bound_to_another_zoom_account_is_not_authorized(db):
     store = SealedInstallationStore("1.2", db.engine, Vault([generate_key()]))
     await store.async_save(installation())
     await bind(db, "T1", account="another-account")
-    workspaces = InstalledWorkspaces(db, store, lambda token: token, "acc")
+    workspaces = InstalledWorkspaces(db, store, lambda token: token, "acc", None)
     assert await workspaces.bot("T1") is None
     assert await workspaces(context={}, enterprise_id=None, team_id="T1", user_id="U1") is None

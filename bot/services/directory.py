@@ -93,8 +93,10 @@ class GroupDirectory:
         """Groups whose names contain ``query``, in name order: one page and the total."""
         await self._ensure_loaded()
         async with self._db.transaction() as repo:
-            rows = await repo.directory.page(self._account, query, offset, limit) if limit > 0 else []
-            total = await repo.directory.count(self._account, query)
+            if limit > 0:
+                rows, total = await repo.directory.page(self._account, query, offset, limit)
+            else:
+                rows, total = [], await repo.directory.count(self._account, query)
         return [ZoomGroup(r.group_id, r.name, r.total_members) for r in rows], total
 
 

@@ -48,7 +48,7 @@ class Maintenance:
     async def run(self) -> None:
         """Runs until ``stop()``; a step under way finishes first (cancelling one mid-query can wedge a pool)."""
         await asyncio.gather(
-            self._every(self._jobs_every, self._jobs.resume_orphans, first_now=True),
+            self._every(self._jobs_every, self._jobs.renew_leases, self._jobs.resume_orphans, first_now=True),
             # The directory waits a round: the first command loads it on demand, keeping start-up quiet.
             self._every(self._every_interval, self.refresh_directory, self.purge_expired_consents, self._jobs.purge),
         )

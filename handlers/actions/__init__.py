@@ -13,11 +13,11 @@ def register(app: AsyncApp, services: Services, jobs: JobQueue, workspaces: Work
     app.action(ids.CONSENT_LINK_ACTION)(guarded(consent_link_opened))
 
     app.action(ids.DISABLE_ACTION)(guarded(disable_clicked.disable_clicked(jobs)))
-    jobs.register(disable_clicked.JOB, disable_clicked.run_disable(services))
+    jobs.register(disable_clicked.JOB, disable_clicked.run_disable(services, workspaces))
 
     for action_id in (ids.PAGE_PREVIOUS_ACTION, ids.PAGE_NEXT_ACTION):
         app.action(action_id)(guarded(page_clicked.page_clicked(jobs)))
-    jobs.register(page_clicked.JOB, page_clicked.run_page(services))
+    jobs.register(page_clicked.JOB, page_clicked.run_page(services, workspaces))
 
     app.action(ids.HOME_ENABLE_ACTION)(guarded(home_clicked.home_clicked(jobs, home_clicked.ENABLE_JOB)))
     app.action(ids.HOME_DISABLE_ACTION)(guarded(home_clicked.home_clicked(jobs, home_clicked.DISABLE_JOB)))

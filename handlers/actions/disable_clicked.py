@@ -6,6 +6,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.jobs import JobQueue
 from bot.services import Services
+from bot.workspaces import Workspaces
 from handlers.actions.clicks import Click
 from handlers.blocks import messages
 from handlers.errors import MalformedPayload, answers_errors
@@ -26,12 +27,12 @@ def disable_clicked(jobs: JobQueue):
     return handle
 
 
-def run_disable(services: Services):
-    @answers_errors
+def run_disable(services: Services, workspaces: Workspaces):
+    @answers_errors(workspaces)
     async def run(payload: dict) -> None:
         click = Click.from_job(payload)
         # The clicker, not whoever ran the command: anyone who sees the button can click it.
         result = await services.disable.disable(click.actor, click.scope())
-        await reply(click.response_url, messages.message(result), replace=True)
+        await reply(workspaces.session, click.response_url, messages.message(result), replace=True)
 
     return run

@@ -6,6 +6,7 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.jobs import JobQueue
 from bot.services import Services
+from bot.workspaces import Workspaces
 from handlers.actions.clicks import Click
 from handlers.blocks import messages
 from handlers.errors import MalformedPayload, answers_errors
@@ -26,8 +27,8 @@ def page_clicked(jobs: JobQueue):
     return handle
 
 
-def run_page(services: Services):
-    @answers_errors
+def run_page(services: Services, workspaces: Workspaces):
+    @answers_errors(workspaces)
     async def run(payload: dict) -> None:
         click = Click.from_job(payload)
         listing, query, page = click.page()
@@ -35,6 +36,6 @@ def run_page(services: Services):
             result = await services.overview.groups(click.actor, query, page)
         else:
             result = await services.overview.status(click.actor, None, page)
-        await reply(click.response_url, messages.message(result), replace=True)
+        await reply(workspaces.session, click.response_url, messages.message(result), replace=True)
 
     return run

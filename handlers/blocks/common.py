@@ -44,6 +44,17 @@ def section(mrkdwn: str) -> SectionBlock:
     return SectionBlock(text=MarkdownTextObject(text=mrkdwn[:MAX_SECTION]))
 
 
+def sections(lines: list[str]) -> list[SectionBlock]:
+    """Lines packed into as few sections as fit: a 40-line listing is one or two blocks, not 40."""
+    packed: list[str] = []
+    for line in lines:
+        if packed and len(packed[-1]) + 1 + len(line) <= MAX_SECTION:
+            packed[-1] += "\n" + line
+        else:
+            packed.append(line)
+    return [section(text) for text in packed]
+
+
 def message(text: str, *blocks: Block) -> dict:
     return {"text": text[:3000], "blocks": [b.to_dict() for b in blocks] or [section(text).to_dict()]}
 

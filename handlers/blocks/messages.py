@@ -44,6 +44,7 @@ from handlers.blocks.common import (
     escape,
     scope_words,
     section,
+    sections,
     when,
     who,
 )
@@ -123,7 +124,7 @@ def _(result: StatusReport) -> dict:
     blocks: list[Block] = [HeaderBlock(text=title[:150])]
     if not result.scopes:
         blocks.append(section("No Zoom groups match." if result.query else "No Zoom groups."))
-    blocks += [section(status_line(item)) for item in result.scopes]
+    blocks += sections([status_line(item) for item in result.scopes])
     blocks += pager(result, ids.PAGE_PREVIOUS_ACTION, ids.PAGE_NEXT_ACTION)
     text = "\n".join(status_line(item) for item in result.scopes) or escape(title)
     return _message(text, *blocks)

@@ -41,7 +41,7 @@ HOLDING = "Checking with Zoom and Microsoft… the answer follows in a moment."
 
 
 def run_command(services: Services, workspaces: Workspaces):
-    @answers_errors
+    @answers_errors(workspaces)
     async def run(payload: dict) -> None:
         command = parse(payload["text"])
         answering = asyncio.ensure_future(
@@ -49,10 +49,10 @@ def run_command(services: Services, workspaces: Workspaces):
         )
         done, _ = await asyncio.wait({answering}, timeout=HOLDING_AFTER)
         if not done:
-            await reply(payload["response_url"], {"text": HOLDING})
+            await reply(workspaces.session, payload["response_url"], {"text": HOLDING})
         result = await answering
         if result is not None:
-            await reply(payload["response_url"], messages.message(result), replace=not done)
+            await reply(workspaces.session, payload["response_url"], messages.message(result), replace=not done)
 
     return run
 

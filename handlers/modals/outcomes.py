@@ -40,7 +40,7 @@ class Submission:
 
 
 def register_jobs(jobs: JobQueue, services: Services, workspaces: Workspaces) -> None:
-    @answers_errors
+    @answers_errors(workspaces)
     async def enable(payload: dict) -> None:
         actor = actor_from(payload["actor"])
         result = await services.enable.request_consent(
@@ -48,7 +48,7 @@ def register_jobs(jobs: JobQueue, services: Services, workspaces: Workspaces) ->
         )
         await show_outcome(await workspaces.client(actor.team_id), actor, payload["view_id"], result)
 
-    @answers_errors
+    @answers_errors(workspaces)
     async def disable(payload: dict) -> None:
         actor = actor_from(payload["actor"])
         result = await services.disable.disable(actor, decode_scope(payload["scope"]))

@@ -1,0 +1,69 @@
+"""The job queue on its own: bounded concurrency, leases kept while held, finishes written together."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from bot.crypto import Vault, generate_key
+from bot.jobs import JobQueue
+from storage.models import Job, utcnow
+
+
+async def job_rows(db) -> list[Job]:
+    async with db.transaction() as repo:
+        return list((await repo.session.execute(select(Job).order_by(Job.id))).scalars())
+
+
+async def expire_leases(db) -> None:
+    async with db.engine.begin() as conn:
+        await conn.execute(update(Job).values(lease_until=utcnow() - timedelta(seconds=1)))
+
+
+async def test_at_most_max_running_jobs_run_at_once_and_all_finish(db):
+    queue = JobQueue(db, Vault([generate_key()]), max_running=3)
+    running, most, release = 0, 0, asyncio.Event()
+
+    async def work(payload: dict) -> None:
+        nonlocal running, most
+        running += 1
+        most = max(most, running)
+        await release.wait()
+        running -= 1
+
+    queue.register("work", work)
+    await asyncio.gather(*(queue.submit("work", {"n": i}) for i in range(20)))
+    await asyncio.sleep(0.2)
+    assert (running, most) == (3, 3), "the others wait for a slot"
+    release.set()
+    assert await queue.drain(10)
+    rows = await job_rows(db)
+    assert len(rows) == 20 and {(r.status, r.payload) for r in rows} == {("done", b"")}
+
+
+async def test_held_jobs_keep_their_lease_and_are_never_run_twice(db):
+    vault = Vault([generate_key()])
+    mine, other = JobQueue(db, vault, max_running=1), JobQueue(db, vault)
+    runs: list[int] = []
+    release = asyncio.Event()
+
+    async def work(payload: dict) -> None:
+        runs.append(payload["n"])
+        await release.wait()
+
+    for queue in (mine, other):
+        queue.register("work", work)
+    for n in range(3):
+        await mine.submit("work", {"n": n})
+    await asyncio.sleep(0.1)
+    await expire_leases(db)  # a stall as long as a lease
+    assert await mine.resume_orphans() == 0, "its own jobs, waiting for a slot, are not started again"
+    await expire_leases(db)
+    assert await mine.renew_leases() == 3
+    assert await other.resume_orphans() == 0, "another replica leaves leased jobs alone"
+    release.set()
+    assert await mine.drain(10)
+    assert sorted(runs) == [0, 1, 2]
+    assert {r.status for r in await job_rows(db)} == {"done"}
