@@ -2,7 +2,12 @@
 
     python -m bench.ack [--n 2000] [--c 50] [--postgres-url postgresql+asyncpg://...] [--slow]
 
-Prints a table and one JSON line. Ratios are against the bare app measured in the same run.
+Targets: a bare Bolt app whose /zoomcal only acks (the baseline), zoomcal on SQLite with a
+bot token, zoomcal on SQLite in multi-workspace mode (installed through the sandbox Slack's
+OAuth), and zoomcal on PostgreSQL when a URL is given; --slow adds rounds with Zoom and
+Microsoft answering after 2.5 s. Prints a table and one JSON line. Ratios are against the
+bare app measured in the same run. "answered" is when the last of zoomcal's answers (posted
+to response_url after the ack) arrived, counted from the round's first request.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
-from tests.harness import SIGNING_SECRET, Replica, Stack, free_port
+from tests.flows import install
+from tests.harness import ADMIN, SIGNING_SECRET, TEAM, Replica, Stack, free_port
 
 KINDS = ("status", "status_group", "mix")
 
@@ -50,28 +56,60 @@ async def bare_app(stack: Stack) -> tuple[asyncio.subprocess.Process, str]:
     return process, f"http://127.0.0.1:{port}"
 
 
+async def answered(stack: Stack, before: int, n: int, started: float, timeout: float = 180.0) -> float | None:
+    """Seconds from the round's start until every request was answered (response_url), or None."""
+    def count() -> int:
+        return sum(1 for r in stack.slack.requests if r.path.startswith("/response/bench"))
+
+    loop = asyncio.get_running_loop()
+    while count() - before < n:
+        if loop.time() - started > timeout:
+            return None
+        await asyncio.sleep(0.05)
+    return loop.time() - started
+
+
+def targets(stack: Stack, tmp: str, args) -> dict[str, dict | None]:
+    """name → the replica's environment (None: the bare app)."""
+    multi = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": stack.slack.client_id, "SLACK_CLIENT_SECRET": stack.slack.client_secret}
+    found = {
+        "bare": None,
+        "zoomcal-sqlite": {"ZOOMCAL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/bench.db"},
+        "zoomcal-sqlite-multi": {"ZOOMCAL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/multi.db"} | multi,
+    }
+    if args.postgres_url:
+        found["zoomcal-postgresql"] = {"ZOOMCAL_DATABASE_URL": args.postgres_url}
+    return found
+
+
 async def run(args) -> dict:
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
         async with Stack(Path(tmp), f"sqlite+aiosqlite:///{tmp}/stack.db") as stack:
             stack.zoom.add_groups([f"Team {i:04}" for i in range(200)])
-            targets = {"bare": None, "zoomcal-sqlite": f"sqlite+aiosqlite:///{tmp}/bench.db"}
-            if args.postgres_url:
-                targets["zoomcal-postgresql"] = args.postgres_url
-            for name, database in targets.items():
-                if database is None:
+            for name, env in targets(stack, tmp, args).items():
+                if env is None:
                     process, url = await bare_app(stack)
                 else:
-                    replica = await Replica(stack.env | {"ZOOMCAL_DATABASE_URL": database}).start()
+                    replica = await Replica(stack.env | env).start()
                     url = replica.url
+                    if "SLACK_CLIENT_ID" in env and env["SLACK_CLIENT_ID"]:
+                        status, _ = await install(stack, TEAM, ADMIN, base=url)  # Add to Slack, as an admin would
+                        assert status == 200, "the benchmark workspace could not be installed"
                 for kind in KINDS:
                     for variant, latency in (("fast", 0.0), ("slow", 2.5)) if args.slow else (("fast", 0.0),):
                         stack.zoom.latency = stack.microsoft.latency = latency
                         await load(url, stack, kind, min(200, args.n), args.c)  # warm up
-                        results[f"{name}/{kind}/{variant}"] = await load(url, stack, kind, args.n, args.c)
+                        before = sum(1 for r in stack.slack.requests if r.path.startswith("/response/bench"))
+                        started = asyncio.get_running_loop().time()
+                        result = await load(url, stack, kind, args.n, args.c)
+                        if env is not None:  # the bare app answers nothing; zoomcal answers every request
+                            result["answered_s"] = await answered(stack, before, args.n, started)
+                        results[f"{name}/{kind}/{variant}"] = result
                         stack.zoom.latency = stack.microsoft.latency = 0.0
-                        await asyncio.sleep(1.0)  # let the jobs of this round finish
-                if database is None:
+                        await asyncio.sleep(1.0)
+                        stack.slack.requests.clear()  # the fakes keep everything: keep them lean
+                if env is None:
                     process.terminate()
                     await process.wait()
                 else:
@@ -80,14 +118,17 @@ async def run(args) -> dict:
 
 
 def report(results: dict, args) -> dict:
-    print(f"{'target/kind/variant':42} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'rps×bare':>9} {'p99×bare':>9}")
+    print(f"{'target/kind/variant':42} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'rps×bare':>9} {'p99×bare':>9} {'answered':>9}")
     rows = {}
     for key, r in results.items():
         _, kind, variant = key.split("/")
         bare = results.get(f"bare/{kind}/{variant}") or results.get(f"bare/{kind}/fast")
         row = dict(r, rps_ratio=r["rps"] / bare["rps"], p99_ratio=r["p99_ms"] / bare["p99_ms"])
         rows[key] = row
-        print(f"{key:42} {r['rps']:9.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {row['rps_ratio']:9.2f} {row['p99_ratio']:9.2f}")
+        answered_s = r.get("answered_s")
+        answered = "-" if "answered_s" not in r else ("timeout" if answered_s is None else f"{answered_s:.1f} s")
+        print(f"{key:42} {r['rps']:9.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {row['rps_ratio']:9.2f} "
+              f"{row['p99_ratio']:9.2f} {answered:>9}")
     summary = {
         "bench": "ack",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -227,6 +227,11 @@ async def slack_events(request: web.Request) -> web.StreamResponse:
 
 async def _slack_events(request: web.Request) -> tuple[web.StreamResponse, str]:
     runtime = request.app[RUNTIME]
+    with runtime.jobs.acking():
+        return await _ack(runtime, request)
+
+
+async def _ack(runtime: Runtime, request: web.Request) -> tuple[web.StreamResponse, str]:
     body = await request.read()  # raises 413 past client_max_size
     # Check the signature before parsing, so an unsigned request is a 401 whatever it holds.
     if not runtime.verifier.is_valid_request(body, dict(request.headers)):

@@ -1,9 +1,10 @@
 """Work done after Slack's ack, persisted before the ack so no replica's death loses it.
 
 A listener calls ``submit`` (one INSERT) and then acks; the job runs in this process under a
-lease, which the process renews while it holds the job. At most ``max_running`` jobs run at
-once: under a burst, acks (which Slack needs within 3 seconds) keep the event loop and the
-answers queue up behind them. If the process dies or is stopped mid-job, the lease runs out
+lease, which the process renews while it holds the job. Acks come first: Slack needs them
+within 3 seconds or the user sees an error, while an answer may follow. So a job waits while
+Slack requests are being acked, for at most ``defer`` after it was promised, and at most
+``max_running`` jobs run at once. If the process dies or is stopped mid-job, the lease runs out
 and any replica's sweeper resumes the job. Jobs must therefore be safe to run twice: the services they call are
 idempotent (one consent link per submission, a second disable changes nothing).
 """
@@ -11,8 +12,10 @@ idempotent (one consent link per submission, a second disable changes nothing).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+import time
+from collections.abc import Awaitable, Callable, Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +25,7 @@ from storage.db import Database
 from storage.models import utcnow
 
 REQUEST_ID_KEY = "_request_id"
+PROMISED_AT = "promised_at"  # when the ack promised the work (Unix time): handlers may budget with it
 log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -36,6 +40,7 @@ class JobQueue:
         lease: timedelta = timedelta(seconds=30),
         max_attempts: int = 3,
         max_running: int = 8,
+        defer: float = 2.0,
     ):
         self._db = db
         self._vault = vault
@@ -46,6 +51,10 @@ class JobQueue:
         self._pending: list[tuple[str, bytes, asyncio.Future]] = []
         self._writer: asyncio.Task | None = None
         self._slots = asyncio.Semaphore(max_running)
+        self._defer = defer
+        self._acking = 0  # Slack requests being acked right now
+        self._quiet = asyncio.Event()
+        self._quiet.set()
         self._held: set[int] = set()  # ids of the jobs this process runs or will run: it renews their leases
         self._finished: list[tuple[int, str, asyncio.Future]] = []
         self._finisher: asyncio.Task | None = None
@@ -62,7 +71,7 @@ class JobQueue:
         if kind not in self._handlers:
             raise KeyError(f"no job handler for {kind!r}")
         written = asyncio.get_running_loop().create_future()
-        payload = payload | {REQUEST_ID_KEY: logs.request_id()}  # the flow goes on in the job
+        payload = payload | {REQUEST_ID_KEY: logs.request_id(), PROMISED_AT: time.time()}  # the flow goes on
         self._pending.append((kind, self._vault.encrypt_json(payload), written))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_pending())
@@ -75,7 +84,7 @@ class JobQueue:
             now = utcnow()
             try:
                 async with self._db.transaction() as repo:
-                    rows = await repo.jobs.add_many(
+                    ids = await repo.jobs.add_many(
                         [(kind, ciphertext) for kind, ciphertext, _ in batch], now=now, lease_until=now + self.lease
                     )
             except Exception as error:  # each submitter sees the failure (its request gets no ack)
@@ -83,9 +92,29 @@ class JobQueue:
                     if not written.done():
                         written.set_exception(error)
                 continue
-            for row, (*_, written) in zip(rows, batch):
+            for job_id, (*_, written) in zip(ids, batch):
                 if not written.done():
-                    written.set_result(row.id)
+                    written.set_result(job_id)
+
+    @contextlib.contextmanager
+    def acking(self) -> Iterator[None]:
+        """Marks a Slack request in flight: jobs wait (up to ``defer``) until none is."""
+        self._acking += 1
+        self._quiet.clear()
+        try:
+            yield
+        finally:
+            self._acking -= 1
+            if not self._acking:
+                self._quiet.set()
+
+    async def _after_acks(self, deadline: float) -> None:
+        loop = asyncio.get_running_loop()
+        while self._acking and loop.time() < deadline:
+            try:
+                await asyncio.wait_for(self._quiet.wait(), deadline - loop.time())
+            except asyncio.TimeoutError:
+                return
 
     def _start(self, job_id: int, kind: str, payload: dict[str, Any]) -> None:
         self._held.add(job_id)
@@ -95,7 +124,9 @@ class JobQueue:
 
     async def _run(self, job_id: int, kind: str, payload: dict[str, Any]) -> None:
         logs.follow(payload.pop(REQUEST_ID_KEY, None))
+        deadline = asyncio.get_running_loop().time() + self._defer
         try:
+            await self._after_acks(deadline)
             async with self._slots:
                 await self._handlers[kind](payload)
             status = "done"

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import uuid
 from urllib.parse import parse_qs, urlsplit
 
+import aiohttp
 from sqlalchemy import select
 
 from tests.harness import ADMIN, TEAM, Stack
@@ -121,3 +124,20 @@ def text_of(payload: dict) -> str:
 
 def new_id() -> str:
     return uuid.uuid4().hex[:8]
+
+
+async def install(stack: Stack, team: str, user: str, *, base: str | None = None) -> tuple[int, str]:
+    """Add to Slack: the install page, Slack's consent (approved by ``user``), the redirect back."""
+    stack.slack.install_as = (team, user)
+    async with aiohttp.ClientSession() as browser:
+        async with browser.get(f"{base or stack.url}/slack/install") as page:
+            assert page.status == 200
+            authorize_url = html.unescape(re.search(r'href="([^"]*/oauth/v2/authorize[^"]*)"', await page.text())[1])
+            # The state cookie is Secure: a browser sends it back over the https public URL.
+            cookie = page.headers["Set-Cookie"].split(";")[0]
+        assert authorize_url.startswith(stack.slack.url), "the sandbox's consent screen, as configured"
+        async with browser.get(authorize_url, allow_redirects=False) as approved:
+            redirect = urlsplit(approved.headers["Location"])
+        assert redirect.path == "/slack/oauth_redirect"
+        async with browser.get(f"{base or stack.url}{redirect.path}?{redirect.query}", headers={"Cookie": cookie}) as done:
+            return done.status, await done.text()

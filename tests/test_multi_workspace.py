@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import html
 import json
-import re
 import time
 import uuid
 from urllib.parse import urlsplit
@@ -15,7 +13,7 @@ import pytest
 from sqlalchemy import text
 
 from storage.models import ConsentRequest, SlackWorkspace
-from tests.flows import enable, last_response, rows
+from tests.flows import enable, install, last_response, rows
 from tests.harness import ADMIN, TEAM, Stack
 
 OTHER_TEAM = "T0OTHER1"
@@ -30,23 +28,6 @@ async def multi(tmp_path, database_url):
         stack.slack.add_user(OTHER_ADMIN, "admin@other.example", "otto", team_id=OTHER_TEAM)
         stack.zoom.add_user("admin@other.example", role_name="Admin")
         yield stack
-
-
-async def install(stack: Stack, team: str, user: str) -> tuple[int, str]:
-    """Add to Slack: the install page, Slack's consent (approved by ``user``), the redirect back."""
-    stack.slack.install_as = (team, user)
-    async with aiohttp.ClientSession() as browser:
-        async with browser.get(f"{stack.url}/slack/install") as page:
-            assert page.status == 200
-            authorize_url = html.unescape(re.search(r'href="([^"]*/oauth/v2/authorize[^"]*)"', await page.text())[1])
-            # The state cookie is Secure: a browser sends it back over the https public URL.
-            cookie = page.headers["Set-Cookie"].split(";")[0]
-        assert authorize_url.startswith(stack.slack.url), "the sandbox's consent screen, as configured"
-        async with browser.get(authorize_url, allow_redirects=False) as approved:
-            redirect = urlsplit(approved.headers["Location"])
-        assert redirect.path == "/slack/oauth_redirect"
-        async with browser.get(f"{stack.url}{redirect.path}?{redirect.query}", headers={"Cookie": cookie}) as done:
-            return done.status, await done.text()
 
 
 async def event(stack: Stack, team: str, body: dict) -> int:
