@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import time
 
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.command import Command, Verb, parse
 from bot.domain import Actor
-from bot.jobs import JobQueue
+from bot.jobs import PROMISED_AT, JobQueue
 from bot.services import Services
 from bot.workspaces import Workspaces
 from bot.services.results import ConfigureForm, EnableForm
@@ -36,7 +37,8 @@ def zoomcal_command(jobs: JobQueue):
 
 # Slack expects an answer within 3 seconds of the command. When Zoom or Microsoft are slow,
 # a holding note goes first (response_url takes up to five posts) and the answer follows.
-HOLDING_AFTER = 2.0
+HOLDING_AFTER = 2.0  # after the ack, so the user hears back within Slack's 3 seconds
+HOLDING_AT_LEAST = 0.3  # a job that waited behind a burst of acks still gets a moment to answer
 HOLDING = "Checking with Zoom and Microsoft… the answer follows in a moment."
 
 
@@ -47,7 +49,8 @@ def run_command(services: Services, workspaces: Workspaces):
         answering = asyncio.ensure_future(
             _answer(services, workspaces, actor_from(payload["actor"]), command, payload["trigger_id"])
         )
-        done, _ = await asyncio.wait({answering}, timeout=HOLDING_AFTER)
+        waited = time.time() - payload.get(PROMISED_AT, time.time())
+        done, _ = await asyncio.wait({answering}, timeout=max(HOLDING_AT_LEAST, HOLDING_AFTER - waited))
         if not done:
             await reply(workspaces.session, payload["response_url"], {"text": HOLDING})
         result = await answering
