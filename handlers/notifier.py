@@ -8,7 +8,7 @@ from datetime import datetime
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.domain import Actor, Scope
-from bot.workspaces import Workspaces, WorkspaceGone
+from bot.workspaces import WorkspaceGone, Workspaces
 from handlers.blocks import messages as views
 from storage.models import AuditEvent
 

@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 from typing import Protocol
 
-from slack_sdk.oauth.installation_store.sqlalchemy import AsyncSQLAlchemyInstallationStore
+from slack_sdk.oauth.installation_store.sqlalchemy import (
+    AsyncSQLAlchemyInstallationStore,
+)
 from slack_sdk.oauth.state_store.sqlalchemy import AsyncSQLAlchemyOAuthStateStore
 from sqlalchemy import String, Text, TypeDecorator
 from sqlalchemy.ext.asyncio import AsyncEngine

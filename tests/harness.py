@@ -206,7 +206,6 @@ class Replica:
         import asyncio
         import os
         import sys
-
         import tempfile
 
         # Logs go to a file: a pipe nobody reads fills up and blocks the server under load.

@@ -10,8 +10,9 @@ from tests.harness import ADMIN, MEMBER, TEAM, Stack, initial_values
 
 
 async def open_configure(stack: Stack, user: str = ADMIN) -> dict:
+    before = len([r for r in stack.slack.requests if "views.open" in r.path])
     await stack.command("", user)
-    [opened] = (await stack.slack.wait_for("views.open"))[-1:]
+    opened = (await stack.slack.wait_for("views.open", count=before + 1))[before]
     view = opened.args()["view"]
     view["id"] = stack.slack.opened_views[-1]["id"]
     return view

@@ -8,7 +8,6 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
-import aiohttp
 import pytest
 from sqlalchemy import text
 

@@ -6,7 +6,14 @@ import aiohttp
 
 from bot.clients.http import client_session
 from bot.console.browser import Browser
-from bot.console.sandbox import GROUPS, ORGANIZATION, USER, USER_EMAIL, USER_NAME, Sandbox
+from bot.console.sandbox import (
+    GROUPS,
+    ORGANIZATION,
+    USER,
+    USER_EMAIL,
+    USER_NAME,
+    Sandbox,
+)
 from bot.console.session import Session
 from bot.console.slack_user import SlackUser
 from bot.console.terminal import Terminal

@@ -6,8 +6,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.jobs import JobQueue
 from bot.services import Services
-from bot.workspaces import Workspaces
 from bot.services.results import EnableForm
+from bot.workspaces import Workspaces
 from handlers.actions.clicks import Click
 from handlers.blocks import home, modals
 from handlers.opening import open_modal

@@ -11,8 +11,8 @@ from bot.command import Command, Verb, parse
 from bot.domain import Actor
 from bot.jobs import PROMISED_AT, JobQueue
 from bot.services import Services
-from bot.workspaces import Workspaces
 from bot.services.results import ConfigureForm, EnableForm
+from bot.workspaces import Workspaces
 from handlers.blocks import messages, modals
 from handlers.errors import MalformedPayload, answers_errors
 from handlers.opening import open_modal

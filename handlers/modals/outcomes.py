@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-
 from bot.domain import Actor, Scope
 from bot.jobs import JobQueue
 from bot.services import Services
