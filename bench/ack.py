@@ -21,16 +21,17 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+from handlers.commands.zoomcal import HOLDING
 from tests.flows import install
 from tests.harness import ADMIN, SIGNING_SECRET, TEAM, Replica, Stack, free_port
 
 KINDS = ("status", "status_group", "mix")
 
 
-async def load(url: str, stack: Stack, kind: str, n: int, c: int) -> dict:
+async def load(url: str, stack: Stack, kind: str, n: int, c: int, tag: str) -> dict:
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.load", "--url", url, "--n", str(n), "--c", str(c), "--kind", kind,
-        "--response-base", stack.slack.url, "--signing-secret", SIGNING_SECRET,
+        "--response-base", stack.slack.url, "--signing-secret", SIGNING_SECRET, "--tag", tag,
         stdout=asyncio.subprocess.PIPE,
     )
     out, _ = await process.communicate()
@@ -56,13 +57,15 @@ async def bare_app(stack: Stack) -> tuple[asyncio.subprocess.Process, str]:
     return process, f"http://127.0.0.1:{port}"
 
 
-async def answered(stack: Stack, before: int, n: int, started: float, timeout: float = 180.0) -> float | None:
-    """Seconds from the round's start until every request was answered (response_url), or None."""
+async def answered(stack: Stack, tag: str, n: int, started: float, timeout: float = 180.0) -> float | None:
+    """Seconds from the round's start until every request had its answer (not only a holding note)."""
+    prefix = f"/response/bench-{tag}-"
+
     def count() -> int:
-        return sum(1 for r in stack.slack.requests if r.path.startswith("/response/bench"))
+        return len({r.path for r in stack.slack.requests if r.path.startswith(prefix) and HOLDING not in r.body.decode()})
 
     loop = asyncio.get_running_loop()
-    while count() - before < n:
+    while count() < n:
         if loop.time() - started > timeout:
             return None
         await asyncio.sleep(0.05)
@@ -99,12 +102,15 @@ async def run(args) -> dict:
                 for kind in KINDS:
                     for variant, latency in (("fast", 0.0), ("slow", 2.5)) if args.slow else (("fast", 0.0),):
                         stack.zoom.latency = stack.microsoft.latency = latency
-                        await load(url, stack, kind, min(200, args.n), args.c)  # warm up
-                        before = sum(1 for r in stack.slack.requests if r.path.startswith("/response/bench"))
+                        tag = f"{name}-{kind}-{variant}"
+                        warm = min(200, args.n)
+                        await load(url, stack, kind, warm, args.c, tag + "-warm")
+                        if env is not None:  # the warm-up's answers are out before the round starts
+                            await answered(stack, tag + "-warm", warm, asyncio.get_running_loop().time())
                         started = asyncio.get_running_loop().time()
-                        result = await load(url, stack, kind, args.n, args.c)
+                        result = await load(url, stack, kind, args.n, args.c, tag)
                         if env is not None:  # the bare app answers nothing; zoomcal answers every request
-                            result["answered_s"] = await answered(stack, before, args.n, started)
+                            result["answered_s"] = await answered(stack, tag, args.n, started)
                         results[f"{name}/{kind}/{variant}"] = result
                         stack.zoom.latency = stack.microsoft.latency = 0.0
                         await asyncio.sleep(1.0)

@@ -14,7 +14,7 @@ import aiohttp
 from tests.harness import ADMIN, TEAM, sign
 
 
-def bodies(kind: str, n: int, response_base: str, signing_secret: str):
+def bodies(kind: str, n: int, response_base: str, signing_secret: str, tag: str):
     """(body, content type) per request: a slash command, or a mix with help and clicks."""
     for i in range(n):
         pick = kind if kind != "mix" else ("status", "status_group", "help", "click")[i % 4]
@@ -23,7 +23,7 @@ def bodies(kind: str, n: int, response_base: str, signing_secret: str):
             payload = {
                 "type": "block_actions", "team": {"id": TEAM}, "user": {"id": ADMIN, "team_id": TEAM},
                 "api_app_id": "A0ZOOMCAL", "trigger_id": f"{i}.1.t", "container": {"type": "message"},
-                "response_url": f"{response_base}/response/bench{i}", "channel": {"id": "C0GENERAL"},
+                "response_url": f"{response_base}/response/bench-{tag}-{i}", "channel": {"id": "C0GENERAL"},
                 "message": {"ts": "1.1"},
                 "actions": [{"action_id": "page_next", "block_id": "b", "type": "button", "value": value, "action_ts": "1"}],
             }
@@ -32,14 +32,14 @@ def bodies(kind: str, n: int, response_base: str, signing_secret: str):
         text = {"status": "status", "status_group": "status group Sales", "help": "help"}[pick]
         form = {
             "team_id": TEAM, "user_id": ADMIN, "command": "/zoomcal", "text": text, "api_app_id": "A0ZOOMCAL",
-            "response_url": f"{response_base}/response/bench{i}", "trigger_id": f"{i}.1.t",
+            "response_url": f"{response_base}/response/bench-{tag}-{i}", "trigger_id": f"{i}.1.t",
         }
         yield urlencode(form).encode()
 
 
-async def fire(url: str, n: int, concurrency: int, kind: str, response_base: str, secret: str) -> dict:
+async def fire(url: str, n: int, concurrency: int, kind: str, response_base: str, secret: str, tag: str) -> dict:
     queue: asyncio.Queue = asyncio.Queue()
-    for body in bodies(kind, n, response_base, secret):
+    for body in bodies(kind, n, response_base, secret, tag):
         queue.put_nowait(body)
     latencies: list[float] = []
     statuses: dict[int, int] = {}
@@ -75,10 +75,11 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--c", type=int, default=50)
     parser.add_argument("--kind", default="status", choices=["status", "status_group", "help", "mix"])
+    parser.add_argument("--tag", default="0", help="names this round's response URLs")
     parser.add_argument("--response-base", required=True)
     parser.add_argument("--signing-secret", required=True)
     args = parser.parse_args()
-    result = asyncio.run(fire(args.url, args.n, args.c, args.kind, args.response_base, args.signing_secret))
+    result = asyncio.run(fire(args.url, args.n, args.c, args.kind, args.response_base, args.signing_secret, args.tag))
     print(json.dumps(result))
 
 

@@ -3,8 +3,9 @@
 A listener calls ``submit`` (one INSERT) and then acks; the job runs in this process under a
 lease, which the process renews while it holds the job. Acks come first: Slack needs them
 within 3 seconds or the user sees an error, while an answer may follow. So a job waits while
-Slack requests are being acked, for at most ``defer`` after it was promised, and at most
-``max_running`` jobs run at once. If the process dies or is stopped mid-job, the lease runs out
+Slack requests are being acked, for at most ``defer`` after it was promised: one pump admits
+waiting jobs in order, each only while no ack is in flight (or once the oldest has waited
+``defer``), into at most ``max_running`` slots, which bound memory and connections. If the process dies or is stopped mid-job, the lease runs out
 and any replica's sweeper resumes the job. Jobs must therefore be safe to run twice: the services they call are
 idempotent (one consent link per submission, a second disable changes nothing).
 """
@@ -12,6 +13,7 @@ idempotent (one consent link per submission, a second disable changes nothing).
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import logging
 import time
@@ -39,7 +41,7 @@ class JobQueue:
         *,
         lease: timedelta = timedelta(seconds=30),
         max_attempts: int = 3,
-        max_running: int = 8,
+        max_running: int = 100,
         defer: float = 2.0,
     ):
         self._db = db
@@ -51,6 +53,8 @@ class JobQueue:
         self._pending: list[tuple[str, bytes, asyncio.Future]] = []
         self._writer: asyncio.Task | None = None
         self._slots = asyncio.Semaphore(max_running)
+        self._waiting: collections.deque[tuple[float, int, str, dict[str, Any]]] = collections.deque()
+        self._pump: asyncio.Task | None = None
         self._defer = defer
         self._acking = 0  # Slack requests being acked right now
         self._quiet = asyncio.Event()
@@ -108,27 +112,32 @@ class JobQueue:
             if not self._acking:
                 self._quiet.set()
 
-    async def _after_acks(self, deadline: float) -> None:
-        loop = asyncio.get_running_loop()
-        while self._acking and loop.time() < deadline:
-            try:
-                await asyncio.wait_for(self._quiet.wait(), deadline - loop.time())
-            except asyncio.TimeoutError:
-                return
-
     def _start(self, job_id: int, kind: str, payload: dict[str, Any]) -> None:
         self._held.add(job_id)
-        task = asyncio.create_task(self._run(job_id, kind, payload), name=f"job-{job_id}-{kind}")
-        self._running.add(task)
-        task.add_done_callback(self._running.discard)
+        self._waiting.append((asyncio.get_running_loop().time() + self._defer, job_id, kind, payload))
+        if self._pump is None or self._pump.done():
+            self._pump = asyncio.create_task(self._admit())
+
+    async def _admit(self) -> None:
+        loop = asyncio.get_running_loop()
+        while self._waiting:
+            deadline = self._waiting[0][0]
+            if self._acking and loop.time() < deadline:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._quiet.wait(), deadline - loop.time())
+                continue
+            await self._slots.acquire()
+            _, job_id, kind, payload = self._waiting.popleft()
+            task = asyncio.create_task(self._run(job_id, kind, payload), name=f"job-{job_id}-{kind}")
+            self._running.add(task)
+            task.add_done_callback(self._running.discard)
+            task.add_done_callback(lambda _: self._slots.release())
+            await asyncio.sleep(0)  # let the job take its first step before admitting the next
 
     async def _run(self, job_id: int, kind: str, payload: dict[str, Any]) -> None:
         logs.follow(payload.pop(REQUEST_ID_KEY, None))
-        deadline = asyncio.get_running_loop().time() + self._defer
         try:
-            await self._after_acks(deadline)
-            async with self._slots:
-                await self._handlers[kind](payload)
+            await self._handlers[kind](payload)
             status = "done"
         except asyncio.CancelledError:
             self._held.discard(job_id)
@@ -191,11 +200,18 @@ class JobQueue:
         return started
 
     async def drain(self, timeout: float) -> bool:
-        """Wait for running jobs (on SIGTERM). False if some were still running at the timeout."""
-        if not self._running:
-            return True
-        _, pending = await asyncio.wait(set(self._running), timeout=timeout)
-        return not pending
+        """Wait for held jobs (on SIGTERM). False if some were still waiting or running at the timeout."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._waiting or self._running:
+            left = deadline - loop.time()
+            if left <= 0:
+                return False
+            if self._running:
+                await asyncio.wait(set(self._running), timeout=left, return_when=asyncio.FIRST_COMPLETED)
+            else:
+                await asyncio.sleep(min(0.01, left))
+        return True
 
     async def purge(self, older_than: timedelta = timedelta(days=1)) -> int:
         async with self._db.transaction() as repo:

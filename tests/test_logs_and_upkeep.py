@@ -96,5 +96,10 @@ async def test_logs_are_json_lines_and_one_request_id_follows_a_flow_to_its_call
     assert request.correlation_id == command["request_id"]
     events = await rows(stack, AuditEvent)
     assert {e.correlation_id for e in events} == {command["request_id"]}, "the audit trail names the same flow"
-    others = {line["request_id"] for line in lines if "/slack/events" in line["message"]} - {command["request_id"]}
-    assert others, "each Slack request starts its own id (the modal submit is one)"
+    submits = [line for line in lines if "POST /slack/events" in line["message"]][1:]
+    assert submits and all(line["request_id"] == command["request_id"] for line in submits), "the submit continues it"
+
+    await stack.command("status")
+    await stack.slack.wait_for(lambda r: "/response/" in r.path)
+    posts = [json.loads(line) for line in captured.getvalue().splitlines() if "POST /slack/events" in line]
+    assert len({line["request_id"] for line in posts}) == 2, "a new command starts a new flow"
