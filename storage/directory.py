@@ -61,13 +61,14 @@ class DirectoryRepository:
         )
 
     async def by_name(self, account: str, name: str) -> ZoomGroupRow | None:
-        query = (
-            select(ZoomGroupRow)
-            .where(ZoomGroupRow.zoom_account_id == account, ZoomGroupRow.name_folded == fold(name))
-            .order_by(ZoomGroupRow.group_id)
-            .limit(1)
+        # No ORDER BY: with one, SQLite's planner (without ANALYZE statistics) walks the primary
+        # key and reads every group of the account instead of the name index. Names are nearly
+        # always unique; among duplicates the lowest id wins, as before.
+        query = select(ZoomGroupRow).where(
+            ZoomGroupRow.zoom_account_id == account, ZoomGroupRow.name_folded == fold(name)
         )
-        return (await self.session.execute(query)).scalar_one_or_none()
+        rows = (await self.session.execute(query)).scalars().all()
+        return min(rows, key=lambda row: row.group_id, default=None)
 
     async def by_id(self, account: str, group_id: str) -> ZoomGroupRow | None:
         return await self.session.get(ZoomGroupRow, (account, group_id))
