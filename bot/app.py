@@ -17,7 +17,6 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
-from slack_bolt.request.internals import parse_body
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -245,11 +244,11 @@ async def _ack(runtime: Runtime, request: web.Request) -> tuple[web.StreamRespon
     if not runtime.verifier.is_valid_request(body, dict(request.headers)):
         return web.json_response({"error": "invalid request"}, status=401), "unsigned"
     try:
-        parsed = parse_body(body.decode(), request.headers.get("Content-Type"))
-        bolt_request = await to_bolt_request(request) if well_formed(parsed) else None
+        bolt_request = await to_bolt_request(request)  # parses the body (once)
+        parsed = bolt_request.body
     except (ValueError, TypeError, KeyError, AttributeError):  # Bolt's parsing assumes well-formed bodies
-        parsed, bolt_request = None, None
-    if bolt_request is None:
+        parsed = None
+    if not well_formed(parsed):
         return web.json_response({"error": "malformed request"}, status=400), "malformed"
     response = await runtime.bolt.async_dispatch(bolt_request)
     return await to_aiohttp_response(response), metrics.slack_kind(parsed)

@@ -27,7 +27,8 @@ from storage.db import Database
 from storage.models import utcnow
 
 REQUEST_ID_KEY = "_request_id"
-PROMISED_AT = "promised_at"  # when the ack promised the work (Unix time): handlers may budget with it
+PROMISED_AT = "promised_at"
+LULL = 0.005  # seconds without a Slack request in flight before jobs may take the loop  # when the ack promised the work (Unix time): handlers may budget with it
 log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -125,6 +126,7 @@ class JobQueue:
             if self._acking and loop.time() < deadline:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._quiet.wait(), deadline - loop.time())
+                await asyncio.sleep(LULL)  # a burst has gaps between requests: wait for a real lull
                 continue
             await self._slots.acquire()
             _, job_id, kind, payload = self._waiting.popleft()
