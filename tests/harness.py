@@ -21,6 +21,7 @@ from bot.app import RUNTIME, Runtime, create_web_app
 from bot.config import Settings, load_settings
 from bot.crypto import generate_key
 from bot.logs import AccessLogger
+from bot.sandbox.settings import sandbox_environment
 from tests.fakes import FakeMicrosoft, FakeSlack, FakeZoom, make_tls
 
 SIGNING_SECRET = "test-signing-secret-0123456789"
@@ -59,25 +60,11 @@ class Stack:
         self.zoom.add_user("member@example.com", role_name="Member")
         self.zoom.add_groups(["Sales", "Sales EMEA", "Engineering", "Support"])
         self.tenant_id = self.microsoft.add_tenant(display_name="Contoso Ltd", domains=("contoso.onmicrosoft.com",))
-        self.env = {
-            "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_BOT_TOKEN": "xoxb-test-token",
-            "SLACK_API_URL": f"{self.slack.url}/api/",
-            "ZOOMCAL_PUBLIC_URL": "http://127.0.0.1:3000/",
-            "ZOOMCAL_DATABASE_URL": self.database_url,
-            "ZOOMCAL_ENCRYPTION_KEY": generate_key(),
-            "ZOOMCAL_ADMINS": BOOTSTRAP,
-            "ZOOMCAL_CA_BUNDLE": str(tls.ca_path),
-            "ZOOM_ACCOUNT_ID": self.zoom.account_id,
-            "ZOOM_CLIENT_ID": self.zoom.client_id,
-            "ZOOM_CLIENT_SECRET": self.zoom.client_secret,
-            "ZOOM_API_URL": f"{self.zoom.url}/v2",
-            "ZOOM_OAUTH_URL": f"{self.zoom.url}/oauth/token",
-            "MS_CLIENT_ID": self.microsoft.client_id,
-            "MS_CLIENT_SECRET": self.microsoft.client_secret,
-            "MS_AUTHORITY_HOST": self.microsoft.url,
-            "MS_GRAPH_URL": f"{self.microsoft.url}/v1.0",
-        } | self.env_overrides
+        self.env = sandbox_environment(
+            self.slack, self.zoom, self.microsoft, signing_secret=SIGNING_SECRET,
+            public_url="http://127.0.0.1:3000/", database_url=self.database_url, encryption_key=generate_key(),
+            ca_path=tls.ca_path,
+        ) | {"ZOOMCAL_ADMINS": BOOTSTRAP} | self.env_overrides
         self.settings: Settings = load_settings(self.env)
         self.app = create_web_app(self.settings)
         runner = web.AppRunner(self.app, access_log_class=AccessLogger)

@@ -17,6 +17,7 @@ from bot.app import RUNTIME, Runtime, create_web_app
 from bot.config import Purpose, load_settings
 from bot.crypto import generate_key
 from bot.sandbox import FakeMicrosoft, FakeSlack, FakeZoom, make_tls
+from bot.sandbox.settings import sandbox_environment
 
 TEAM = "T0SANDBOX"
 USER = "UCONSOLE1"  # the person at the keyboard
@@ -69,25 +70,11 @@ class Sandbox:
         await web.SockSite(runner, listener).start()
 
     def _env(self) -> dict[str, str]:
-        return {
-            "SLACK_SIGNING_SECRET": self.signing_secret,
-            "SLACK_BOT_TOKEN": self.slack.bot_token,
-            "SLACK_API_URL": f"{self.slack.url}/api/",
-            "ZOOMCAL_PUBLIC_URL": self.url,
-            "ZOOMCAL_DATABASE_URL": f"sqlite+aiosqlite:///{self.workdir / 'zoomcal.db'}",
-            "ZOOMCAL_ENCRYPTION_KEY": generate_key(),
-            "ZOOMCAL_AUDIT_CHANNEL": AUDIT_CHANNEL,
-            "ZOOMCAL_CA_BUNDLE": str(self.ca_path),
-            "ZOOM_ACCOUNT_ID": self.zoom.account_id,
-            "ZOOM_CLIENT_ID": self.zoom.client_id,
-            "ZOOM_CLIENT_SECRET": self.zoom.client_secret,
-            "ZOOM_API_URL": f"{self.zoom.url}/v2",
-            "ZOOM_OAUTH_URL": f"{self.zoom.url}/oauth/token",
-            "MS_CLIENT_ID": self.microsoft.client_id,
-            "MS_CLIENT_SECRET": self.microsoft.client_secret,
-            "MS_AUTHORITY_HOST": self.microsoft.url,
-            "MS_GRAPH_URL": f"{self.microsoft.url}/v1.0",
-        }
+        return sandbox_environment(
+            self.slack, self.zoom, self.microsoft, signing_secret=self.signing_secret, public_url=self.url,
+            database_url=f"sqlite+aiosqlite:///{self.workdir / 'zoomcal.db'}", encryption_key=generate_key(),
+            ca_path=self.ca_path,
+        ) | {"ZOOMCAL_AUDIT_CHANNEL": AUDIT_CHANNEL}
 
     def _log_to_file(self, redact: tuple[str, ...]) -> None:
         # The bot logs as in production, but into a file: the terminal is for the conversation.

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
 from dataclasses import dataclass
 
 from bot.console.sandbox import Sandbox
 from bot.sandbox import RecordedRequest
+from bot.sandbox.slack import parse_json_args
 
 QUIET = 0.3  # the bot is done when no fake has heard from it for this long and no job runs
 TIMEOUT = 8.0
@@ -94,11 +94,4 @@ class Timeline:
 
 def _args(request: RecordedRequest) -> dict:
     """A Web API call's arguments, with views and blocks sent as JSON strings parsed."""
-    args = request.args()
-    for name in ("view", "blocks"):
-        if isinstance(args.get(name), str):
-            try:
-                args[name] = json.loads(args[name])
-            except ValueError:
-                pass
-    return args
+    return parse_json_args(request.args(), "view", "blocks")

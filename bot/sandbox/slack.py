@@ -13,7 +13,7 @@ from aiohttp import web
 from bot.sandbox.base import FakeServer
 
 
-def _parsed(args: dict[str, Any], *names: str) -> dict[str, Any]:
+def parse_json_args(args: dict[str, Any], *names: str) -> dict[str, Any]:
     """slack_sdk sends views and blocks as JSON strings in form bodies: parse them."""
     for name in names:
         if isinstance(args.get(name), str):
@@ -97,7 +97,7 @@ class FakeSlack(FakeServer):
             return web.Response(status=400, text="invalid_payload")
         if not isinstance(payload, dict):
             return web.Response(status=400, text="invalid_payload")
-        self.responses.append(_parsed(payload, "blocks") | {"_response_url": f"{self.url}{request.path}"})
+        self.responses.append(parse_json_args(payload, "blocks") | {"_response_url": f"{self.url}{request.path}"})
         return web.Response(text="ok")
 
     async def _api(self, request: web.Request) -> web.Response:
@@ -210,7 +210,7 @@ class FakeSlack(FakeServer):
         return stored
 
     def _views_open(self, args: dict) -> dict:
-        args = _parsed(args, "view")
+        args = parse_json_args(args, "view")
         if not isinstance(args.get("view"), dict):
             return {"ok": False, "error": "invalid_arguments"}
         error = self._check_trigger(args)
@@ -228,7 +228,7 @@ class FakeSlack(FakeServer):
         return answer
 
     def _views_update(self, args: dict) -> dict:
-        args = _parsed(args, "view")
+        args = parse_json_args(args, "view")
         view_id = args.get("view_id")
         if not isinstance(args.get("view"), dict):
             return {"ok": False, "error": "invalid_arguments"}
@@ -239,14 +239,14 @@ class FakeSlack(FakeServer):
         return {"ok": True, "view": view}
 
     def _views_publish(self, args: dict) -> dict:
-        args = _parsed(args, "view")
+        args = parse_json_args(args, "view")
         if not isinstance(args.get("view"), dict) or not args.get("user_id"):
             return {"ok": False, "error": "invalid_arguments"}
         self.published[args["user_id"]] = args["view"]
         return {"ok": True, "view": args["view"]}
 
     def _chat_postMessage(self, args: dict) -> dict:
-        args = _parsed(args, "blocks")
+        args = parse_json_args(args, "blocks")
         if not args.get("channel"):
             return {"ok": False, "error": "channel_not_found"}
         ts = f"{time.time():.6f}"
@@ -255,11 +255,11 @@ class FakeSlack(FakeServer):
         return {"ok": True, "channel": "D" + channel[1:] if channel.startswith(("U", "W")) else channel, "ts": ts}
 
     def _chat_postEphemeral(self, args: dict) -> dict:
-        self.ephemerals.append(_parsed(args, "blocks"))
+        self.ephemerals.append(parse_json_args(args, "blocks"))
         return {"ok": True, "message_ts": f"{time.time():.6f}"}
 
     def _chat_update(self, args: dict) -> dict:
-        self.updates.append(_parsed(args, "blocks"))
+        self.updates.append(parse_json_args(args, "blocks"))
         return {"ok": True, "channel": args.get("channel"), "ts": args.get("ts")}
 
     def _conversations_open(self, args: dict) -> dict:
