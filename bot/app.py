@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import gc
 import logging
 import time
 from collections.abc import AsyncIterator
@@ -176,9 +175,6 @@ def create_web_app(settings: Settings, *, migrate_db: bool = True, socket_mode: 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         runtime = await build_runtime(settings, migrate_db=migrate_db, socket_mode=socket_mode)
         app[RUNTIME] = runtime
-        # What start-up allocated (modules, Bolt, SQLAlchemy) lives as long as the process: keep the
-        # collector from walking it again and again, which shows up as pauses in the ack latency.
-        gc.freeze()
         maintenance = Maintenance(runtime.db, runtime.services.deps.directory, runtime.jobs)
         schedule = asyncio.create_task(maintenance.run())
         socket = None

@@ -180,10 +180,14 @@ def load_settings(env: Mapping[str, str], purpose: Purpose = Purpose.SERVE) -> S
         # Socket Mode apps serve no /slack/* routes, so no OAuth install: one workspace, one token.
         r.problems.append("SLACK_BOT_TOKEN: required in Socket Mode")
     elif serving and bot_token and client_id:
-        r.problems.append("SLACK_BOT_TOKEN: set it (one workspace) or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (multi-workspace), not both")
+        r.problems.append(
+            "SLACK_BOT_TOKEN: set it (one workspace) or SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (multi-workspace), "
+            "not both"
+        )
     elif serving and not bot_token and not client_id:
         r.problems.append(
-            "SLACK_BOT_TOKEN: required (one workspace), or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (multi-workspace)"
+            "SLACK_BOT_TOKEN: required (one workspace), "
+            "or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (multi-workspace)"
         )
     if app_token and not app_token.startswith("xapp-"):
         r.problems.append("SLACK_APP_TOKEN: must be an app-level token starting with xapp-")

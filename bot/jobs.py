@@ -4,9 +4,11 @@ A listener calls ``submit`` (one INSERT) and then acks; the job runs in this pro
 lease, which the process renews while it holds the job. Acks come first: Slack needs them
 within 3 seconds or the user sees an error, while an answer may follow. So a job waits while
 Slack requests are being acked, for at most ``defer`` after it was promised: one pump admits
-waiting jobs in order, each only while no ack is in flight (or once the oldest has waited
-``defer``), into at most ``max_running`` slots, which bound memory and connections. If the process dies or is stopped mid-job, the lease runs out
-and any replica's sweeper resumes the job. Jobs must therefore be safe to run twice: the services they call are
+waiting jobs in order, each only after a lull in acks (or once the oldest has waited
+``defer``), into at most ``max_running`` slots, which bound memory and connections.
+
+If the process dies or is stopped mid-job, the lease runs out and any replica's sweeper
+resumes the job. Jobs must therefore be safe to run twice: the services they call are
 idempotent (one consent link per submission, a second disable changes nothing).
 """
 
@@ -27,8 +29,8 @@ from storage.db import Database
 from storage.models import utcnow
 
 REQUEST_ID_KEY = "_request_id"
-PROMISED_AT = "promised_at"
-LULL = 0.005  # seconds without a Slack request in flight before jobs may take the loop  # when the ack promised the work (Unix time): handlers may budget with it
+PROMISED_AT = "promised_at"  # when the ack promised the work (Unix time): handlers may budget with it
+LULL = 0.005  # seconds without a Slack request in flight before jobs may take the loop
 log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]

@@ -69,7 +69,7 @@ class RedactingFilter(logging.Filter):
             exc = record.exc_info[1]
             record.msg = f"{record.getMessage()} ({type(exc).__name__}: {self.redact(str(exc))})"
             record.args, record.exc_info, record.exc_text = None, None, None
-        record.request_id = _REQUEST_ID.get() or "-"
+        record.request_id = _REQUEST_ID.get() or "-"  # for the text format
         return True
 
 
@@ -82,7 +82,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname.lower(),
             "logger": record.name,
             "message": record.getMessage(),
-            "request_id": getattr(record, "request_id", None) or _REQUEST_ID.get() or None,
+            "request_id": _REQUEST_ID.get(),  # null outside any request (upkeep, start-up)
         }
         return json.dumps(entry, ensure_ascii=False)
 
@@ -90,7 +90,9 @@ class JsonFormatter(logging.Formatter):
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s [%(request_id)s]: %(message)s"
 
 
-def configure(secrets: Iterable[str], level: int = logging.INFO, stream=None, *, json_lines: bool = True) -> logging.Handler:
+def configure(
+    secrets: Iterable[str], level: int = logging.INFO, stream=None, *, json_lines: bool = True
+) -> logging.Handler:
     handler = logging.StreamHandler(stream)
     handler.setFormatter(JsonFormatter() if json_lines else logging.Formatter(TEXT_FORMAT))
     handler.addFilter(RedactingFilter(secrets))

@@ -97,7 +97,7 @@ class InstalledWorkspaces(AsyncAuthorize):
         if cached is not None and cached.until > now:
             return cached.bot
         bot = await self._load(team_id)
-        if len(self._cache) > 10_000:  # bounded: drop what has expired
+        if len(self._cache) > 10_000:  # grown large: drop what has expired
             self._cache = {k: v for k, v in self._cache.items() if v.until > now}
         self._cache[team_id] = _Cached(bot, now + (self._ttl if bot else self._miss_ttl))
         return bot
@@ -119,7 +119,7 @@ class InstalledWorkspaces(AsyncAuthorize):
         return self._make_client(bot.bot_token)
 
     async def __call__(self, *, context, enterprise_id, team_id, user_id, **_actor) -> AuthorizeResult | None:
-        bot = await self.bot(team_id or "") if team_id else None
+        bot = await self.bot(team_id) if team_id else None
         if bot is None:
             return None  # Bolt answers "install this app" and runs no listener
         return AuthorizeResult(

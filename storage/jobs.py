@@ -38,7 +38,7 @@ class JobRepository:
         multi-row INSERT costs more than running it. Payloads are unique (Fernet tokens carry a
         random IV), so they map the returned ids back to the jobs.
         """
-        naive = (now.astimezone(timezone.utc).replace(tzinfo=None), lease_until.astimezone(timezone.utc).replace(tzinfo=None))
+        naive = tuple(t.astimezone(timezone.utc).replace(tzinfo=None) for t in (now, lease_until))  # as UTCDateTime
         connection = await self.session.connection()
         ids: dict[bytes, int] = {}
         for start in range(0, len(jobs), _MAX_ROWS):

@@ -67,13 +67,13 @@ async def _answer(services: Services, workspaces: Workspaces, actor: Actor, comm
         return await services.overview.help(actor, command.problem)
     match command.verb:
         case Verb.CONFIGURE:
-            return await open_modal(
-                await workspaces.client(actor.team_id), trigger_id, services.configure.open(actor), ConfigureForm, lambda _: modals.configure_modal()
-            )
+            client = await workspaces.client(actor.team_id)
+            prepared = services.configure.open(actor)
+            return await open_modal(client, trigger_id, prepared, ConfigureForm, lambda _: modals.configure_modal())
         case Verb.ENABLE:
-            return await open_modal(
-                await workspaces.client(actor.team_id), trigger_id, services.enable.prepare(actor, target), EnableForm, modals.enable_modal
-            )
+            client = await workspaces.client(actor.team_id)
+            prepared = services.enable.prepare(actor, target)
+            return await open_modal(client, trigger_id, prepared, EnableForm, modals.enable_modal)
         case Verb.STATUS:
             return await services.overview.status(actor, target)
         case Verb.GROUPS:
