@@ -1,6 +1,7 @@
 """Ack speed: zoomcal against a bare Bolt app, in one run, with the same fakes.
 
     python -m bench.ack [--n 2000] [--c 50] [--postgres-url postgresql+asyncpg://...] [--slow]
+                        [--kinds status ...] [--only zoomcal-sqlite ...]
 
 Targets: a bare Bolt app whose /zoomcal only acks (the baseline), zoomcal on SQLite with a
 bot token, zoomcal on SQLite in multi-workspace mode (installed through the sandbox Slack's
@@ -21,6 +22,7 @@ import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bench.databases import bench_databases
 from handlers.commands.zoomcal import HOLDING
 from tests.flows import install
 from tests.harness import ADMIN, SIGNING_SECRET, TEAM, Replica, Stack, free_port
@@ -72,25 +74,28 @@ async def answered(stack: Stack, tag: str, n: int, started: float, timeout: floa
     return loop.time() - started
 
 
-def targets(stack: Stack, tmp: str, args) -> dict[str, dict | None]:
+def targets(stack: Stack, tmp: str, databases: dict[str, str], args) -> dict[str, dict | None]:
     """name → the replica's environment (None: the bare app)."""
     multi = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": stack.slack.client_id, "SLACK_CLIENT_SECRET": stack.slack.client_secret}
     found = {
         "bare": None,
-        "zoomcal-sqlite": {"ZOOMCAL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/bench.db"},
+        "zoomcal-sqlite": {"ZOOMCAL_DATABASE_URL": databases["sqlite"]},
         "zoomcal-sqlite-multi": {"ZOOMCAL_DATABASE_URL": f"sqlite+aiosqlite:///{tmp}/multi.db"} | multi,
     }
-    if args.postgres_url:
-        found["zoomcal-postgresql"] = {"ZOOMCAL_DATABASE_URL": args.postgres_url}
+    if "postgresql" in databases:
+        found["zoomcal-postgresql"] = {"ZOOMCAL_DATABASE_URL": databases["postgresql"]}
+    if args.only:  # the baseline always runs: every ratio needs it
+        found = {name: env for name, env in found.items() if name == "bare" or name in args.only}
     return found
 
 
 async def run(args) -> dict:
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        async with Stack(Path(tmp), f"sqlite+aiosqlite:///{tmp}/stack.db") as stack:
+        async with Stack(Path(tmp), f"sqlite+aiosqlite:///{tmp}/stack.db") as stack, \
+                bench_databases(tmp, "ack", args.postgres_url) as databases:
             stack.zoom.add_groups([f"Team {i:04}" for i in range(200)])
-            for name, env in targets(stack, tmp, args).items():
+            for name, env in targets(stack, tmp, databases, args).items():
                 if env is None:
                     process, url = await bare_app(stack)
                 else:
@@ -99,7 +104,7 @@ async def run(args) -> dict:
                     if "SLACK_CLIENT_ID" in env and env["SLACK_CLIENT_ID"]:
                         status, _ = await install(stack, TEAM, ADMIN, base=url)  # Add to Slack, as an admin would
                         assert status == 200, "the benchmark workspace could not be installed"
-                for kind in KINDS:
+                for kind in args.kinds:
                     for variant, latency in (("fast", 0.0), ("slow", 2.5)) if args.slow else (("fast", 0.0),):
                         stack.zoom.latency = stack.microsoft.latency = latency
                         tag = f"{name}-{kind}-{variant}"
@@ -151,8 +156,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--c", type=int, default=50)
-    parser.add_argument("--postgres-url")
+    parser.add_argument("--postgres-url", help="a PostgreSQL server (any database): the run uses a fresh one")
     parser.add_argument("--slow", action="store_true", help="also run with Zoom and Microsoft answering after 2.5 s")
+    parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS), help="which rounds (default: all)")
+    parser.add_argument("--only", nargs="+", metavar="TARGET", help="zoomcal targets to run, e.g. zoomcal-sqlite")
     args = parser.parse_args()
     report(asyncio.run(run(args)), args)
 

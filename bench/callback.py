@@ -16,6 +16,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from bench.databases import bench_databases
 from bot.domain import Actor, Choices, Scope
 from tests.harness import ADMIN, TEAM, Stack
 
@@ -60,12 +61,10 @@ async def measure(stack: Stack, n: int, c: int) -> dict:
 async def run(args) -> dict:
     results = {}
     with tempfile.TemporaryDirectory() as tmp:
-        databases = {"sqlite": f"sqlite+aiosqlite:///{tmp}/callback.db"}
-        if args.postgres_url:
-            databases["postgresql"] = args.postgres_url
-        for kind, url in databases.items():
-            async with Stack(Path(tmp), url) as stack:
-                results[kind] = await measure(stack, args.n, args.c)
+        async with bench_databases(tmp, "callback", args.postgres_url) as databases:
+            for kind, url in databases.items():
+                async with Stack(Path(tmp), url) as stack:
+                    results[kind] = await measure(stack, args.n, args.c)
     return results
 
 
@@ -73,7 +72,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--n", type=int, default=200)
     parser.add_argument("--c", type=int, default=10)
-    parser.add_argument("--postgres-url", help="an empty database (the run leaves its rows behind)")
+    parser.add_argument("--postgres-url", help="a PostgreSQL server (any database): the run uses a fresh one")
     args = parser.parse_args()
     results = asyncio.run(run(args))
     print(f"{'database':12} {'per second':>11} {'p50 ms':>8} {'p99 ms':>8}")

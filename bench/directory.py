@@ -17,6 +17,7 @@ import tempfile
 import time
 from datetime import datetime, timezone
 
+from bench.databases import bench_databases
 from bot.clients.http import client_session
 from bot.clients.zoom import ZoomClient
 from bot.services.directory import GroupDirectory
@@ -28,10 +29,8 @@ from tests.fakes import FakeZoom
 async def run(args) -> dict:
     results: dict[str, dict] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        databases = {"sqlite": f"sqlite+aiosqlite:///{tmp}/directory.db"}
-        if args.postgres_url:
-            databases["postgresql"] = args.postgres_url
-        async with FakeZoom() as zoom, client_session(None) as http:
+        async with bench_databases(tmp, "directory", args.postgres_url) as databases, FakeZoom() as zoom, \
+                client_session(None) as http:
             names = [f"Group {i:05}" for i in range(args.groups)]
             zoom.add_groups(names)
             client = ZoomClient(
@@ -72,7 +71,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--groups", type=int, default=20_000)
     parser.add_argument("--lookups", type=int, default=2000)
-    parser.add_argument("--postgres-url")
+    parser.add_argument("--postgres-url", help="a PostgreSQL server (any database): the run uses a fresh one")
     args = parser.parse_args()
     outcome = asyncio.run(run(args))
     print(f"{'database':12} {'sync s':>8} {'lookup p50 ms':>14} {'lookup p99 ms':>14} {'last page ms':>13}")

@@ -5,7 +5,9 @@ lease, which the process renews while it holds the job. Acks come first: Slack n
 within 3 seconds or the user sees an error, while an answer may follow. So a job waits while
 Slack requests are being acked, for at most ``defer`` after it was promised: one pump admits
 waiting jobs in order, each only after a lull in acks (or once the oldest has waited
-``defer``), into at most ``max_running`` slots, which bound memory and connections.
+``defer``), into at most ``max_running`` slots, which bound memory and connections. Jobs
+admitted because they are overdue while requests are still in flight run at most
+``busy_running`` at a time.
 
 If the process dies or is stopped mid-job, the lease runs out and any replica's sweeper
 resumes the job. Jobs must therefore be safe to run twice: the services they call are
@@ -45,6 +47,7 @@ class JobQueue:
         lease: timedelta = timedelta(seconds=30),
         max_attempts: int = 3,
         max_running: int = 100,
+        busy_running: int = 4,
         defer: float = 2.0,
     ):
         self._db = db
@@ -59,6 +62,7 @@ class JobQueue:
         self._waiting: collections.deque[tuple[float, int, str, dict[str, Any]]] = collections.deque()
         self._pump: asyncio.Task | None = None
         self._defer = defer
+        self._busy_running = busy_running
         self._acking = 0  # Slack requests being acked right now
         self._quiet = asyncio.Event()
         self._quiet.set()
@@ -129,6 +133,11 @@ class JobQueue:
                 with contextlib.suppress(asyncio.TimeoutError):
                     await asyncio.wait_for(self._quiet.wait(), deadline - loop.time())
                 await asyncio.sleep(LULL)  # a burst has gaps between requests: wait for a real lull
+                continue
+            if self._acking and len(self._running) >= self._busy_running:
+                # Overdue jobs during a burst trickle in a few at a time: a hundred at once would
+                # take the database pool and the CPU from the acks for a second.
+                await asyncio.sleep(LULL)
                 continue
             await self._slots.acquire()
             _, job_id, kind, payload = self._waiting.popleft()

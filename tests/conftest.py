@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import os
-import uuid
 from contextlib import asynccontextmanager
 
 import pytest
-from sqlalchemy.engine import make_url
 
 from storage import migrate
 from storage.db import Database
+from tests import databases
 
 POSTGRES_URL = os.environ.get("ZOOMCAL_TEST_POSTGRES_URL")
 
@@ -36,24 +35,8 @@ async def postgres_url():
 async def fresh_postgres():
     if not POSTGRES_URL:
         pytest.skip("PostgreSQL test: set ZOOMCAL_TEST_POSTGRES_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test)")
-    import asyncpg
-
-    base = make_url(POSTGRES_URL)
-    name = f"zoomcal_test_{uuid.uuid4().hex[:12]}"
-    admin_dsn = base.set(drivername="postgresql").render_as_string(hide_password=False)
-    conn = await asyncpg.connect(admin_dsn)
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
-    finally:
-        await conn.close()
-    try:
-        yield base.set(database=name).render_as_string(hide_password=False)
-    finally:
-        conn = await asyncpg.connect(admin_dsn)
-        try:
-            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        finally:
-            await conn.close()
+    async with databases.fresh_postgres(POSTGRES_URL) as url:
+        yield url
 
 
 @pytest.fixture

@@ -67,3 +67,25 @@ async def test_held_jobs_keep_their_lease_and_are_never_run_twice(db):
     assert await mine.drain(10)
     assert sorted(runs) == [0, 1, 2]
     assert {r.status for r in await job_rows(db)} == {"done"}
+
+
+async def test_jobs_wait_for_acks_and_overdue_ones_trickle_in_during_a_burst(db):
+    queue = JobQueue(db, Vault([generate_key()]), max_running=10, busy_running=2, defer=0.3)
+    started: list[int] = []
+    release = asyncio.Event()
+
+    async def work(payload: dict) -> None:
+        started.append(payload["n"])
+        await release.wait()
+
+    queue.register("work", work)
+    with queue.acking():  # a Slack request is in flight all along
+        await asyncio.gather(*(queue.submit("work", {"n": i}) for i in range(6)))
+        await asyncio.sleep(0.1)
+        assert started == [], "jobs wait while requests are being acked"
+        await asyncio.sleep(0.5)
+        assert started == [0, 1], "overdue jobs run in order, at most busy_running at a time"
+    await asyncio.sleep(0.2)
+    assert started == [0, 1, 2, 3, 4, 5], "once no request is in flight, the rest run"
+    release.set()
+    assert await queue.drain(10)
