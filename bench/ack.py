@@ -1,13 +1,15 @@
 """Ack speed: zoomcal against a bare Bolt app, in one run, with the same fakes.
 
     python -m bench.ack [--n 2000] [--c 50] [--postgres-url postgresql+asyncpg://...] [--slow]
-                        [--kinds status ...] [--only zoomcal-sqlite ...]
+                        [--repeat 3] [--kinds status ...] [--only zoomcal-sqlite ...]
 
 Targets: a bare Bolt app whose /zoomcal only acks (the baseline), zoomcal on SQLite with a
 bot token, zoomcal on SQLite in multi-workspace mode (installed through the sandbox Slack's
 OAuth), and zoomcal on PostgreSQL when a URL is given; --slow adds rounds with Zoom and
 Microsoft answering after 2.5 s. Prints a table and one JSON line. Ratios are against the
-bare app measured in the same run. "answered" is when the last of zoomcal's answers (posted
+bare app measured in the same run: all targets run at once and their rounds alternate, each
+round repeated (--repeat), and each ratio is the median of the round-by-round ratios, since
+a shared 2-core machine drifts by tens of percent between rounds. "answered" is when the last of zoomcal's answers (posted
 to response_url after the ack) arrived, counted from the round's first request.
 """
 
@@ -17,8 +19,10 @@ import argparse
 import asyncio
 import json
 import platform
+import statistics
 import sys
 import tempfile
+from contextlib import AsyncExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -89,63 +93,97 @@ def targets(stack: Stack, tmp: str, databases: dict[str, str], args) -> dict[str
     return found
 
 
-async def run(args) -> dict:
-    results: dict[str, dict] = {}
+async def start(running: AsyncExitStack, stack: Stack, env: dict | None) -> str:
+    """Starts one target; returns its URL. ``running`` stops it."""
+    if env is None:
+        process, url = await bare_app(stack)
+
+        async def stop() -> None:
+            process.terminate()
+            await process.wait()
+
+        running.push_async_callback(stop)
+        return url
+    replica = await Replica(stack.env | env).start()
+    running.push_async_callback(replica.stop)
+    if env.get("SLACK_CLIENT_ID"):
+        status, _ = await install(stack, TEAM, ADMIN, base=replica.url)  # Add to Slack, as an admin would
+        assert status == 200, "the benchmark workspace could not be installed"
+    return replica.url
+
+
+async def one_round(stack: Stack, url: str, kind: str, latency: float, tag: str, answers: bool, args) -> dict:
+    """A warm-up, then the measured round; zoomcal's rounds end when every answer is out."""
+    stack.zoom.latency = stack.microsoft.latency = latency
+    warm = min(200, args.n)
+    await load(url, stack, kind, warm, args.c, tag + "-warm")
+    if answers:  # the warm-up's answers are out before the round starts
+        await answered(stack, tag + "-warm", warm, asyncio.get_running_loop().time())
+    started = asyncio.get_running_loop().time()
+    result = await load(url, stack, kind, args.n, args.c, tag)
+    if answers:  # the bare app answers nothing; zoomcal answers every request
+        result["answered_s"] = await answered(stack, tag, args.n, started)
+    stack.zoom.latency = stack.microsoft.latency = 0.0
+    await asyncio.sleep(1.0)
+    stack.slack.requests.clear()  # the fakes keep everything: keep them lean
+    return result
+
+
+async def run(args) -> dict[str, list[dict]]:
+    """Every target runs at once; their rounds alternate, so a baseline round is always near."""
+    rounds: dict[str, list[dict]] = {}
+    variants = (("fast", 0.0), ("slow", 2.5)) if args.slow else (("fast", 0.0),)
     with tempfile.TemporaryDirectory() as tmp:
         async with Stack(Path(tmp), f"sqlite+aiosqlite:///{tmp}/stack.db") as stack, \
-                bench_databases(tmp, "ack", args.postgres_url) as databases:
+                bench_databases(tmp, "ack", args.postgres_url) as databases, AsyncExitStack() as running:
             stack.zoom.add_groups([f"Team {i:04}" for i in range(200)])
-            for name, env in targets(stack, tmp, databases, args).items():
-                if env is None:
-                    process, url = await bare_app(stack)
-                else:
-                    replica = await Replica(stack.env | env).start()
-                    url = replica.url
-                    if "SLACK_CLIENT_ID" in env and env["SLACK_CLIENT_ID"]:
-                        status, _ = await install(stack, TEAM, ADMIN, base=url)  # Add to Slack, as an admin would
-                        assert status == 200, "the benchmark workspace could not be installed"
-                for kind in args.kinds:
-                    for variant, latency in (("fast", 0.0), ("slow", 2.5)) if args.slow else (("fast", 0.0),):
-                        stack.zoom.latency = stack.microsoft.latency = latency
-                        tag = f"{name}-{kind}-{variant}"
-                        warm = min(200, args.n)
-                        await load(url, stack, kind, warm, args.c, tag + "-warm")
-                        if env is not None:  # the warm-up's answers are out before the round starts
-                            await answered(stack, tag + "-warm", warm, asyncio.get_running_loop().time())
-                        started = asyncio.get_running_loop().time()
-                        result = await load(url, stack, kind, args.n, args.c, tag)
-                        if env is not None:  # the bare app answers nothing; zoomcal answers every request
-                            result["answered_s"] = await answered(stack, tag, args.n, started)
-                        results[f"{name}/{kind}/{variant}"] = result
-                        stack.zoom.latency = stack.microsoft.latency = 0.0
-                        await asyncio.sleep(1.0)
-                        stack.slack.requests.clear()  # the fakes keep everything: keep them lean
-                if env is None:
-                    process.terminate()
-                    await process.wait()
-                else:
-                    await replica.stop()
-    return results
+            found = targets(stack, tmp, databases, args)
+            urls = {name: await start(running, stack, env) for name, env in found.items()}
+            for kind in args.kinds:
+                for variant, latency in variants:
+                    for repeat in range(args.repeat):
+                        for name, url in urls.items():
+                            tag = f"{name}-{kind}-{variant}-{repeat}"
+                            result = await one_round(stack, url, kind, latency, tag, found[name] is not None, args)
+                            rounds.setdefault(f"{name}/{kind}/{variant}", []).append(result)
+    return rounds
 
 
-def report(results: dict, args) -> dict:
-    print(f"{'target/kind/variant':42} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'rps×bare':>9} {'p99×bare':>9} {'answered':>9}")
+def report(rounds: dict[str, list[dict]], args) -> dict:
+    """Medians over the repeats; each ratio is the median of round-by-round ratios to the baseline."""
+    print(f"{'target/kind/variant':42} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'rps×bare':>9} {'p99×bare':>9} "
+          f"{'answered':>9}  rps×bare per round")
     rows = {}
-    for key, r in results.items():
+    for key, results in rounds.items():
         _, kind, variant = key.split("/")
-        bare = results.get(f"bare/{kind}/{variant}") or results.get(f"bare/{kind}/fast")
-        row = dict(r, rps_ratio=r["rps"] / bare["rps"], p99_ratio=r["p99_ms"] / bare["p99_ms"])
+        bare = rounds.get(f"bare/{kind}/{variant}") or rounds[f"bare/{kind}/fast"]
+        rps_ratios = [r["rps"] / b["rps"] for r, b in zip(results, bare)]
+        p99_ratios = [r["p99_ms"] / b["p99_ms"] for r, b in zip(results, bare)]
+        waits = [r.get("answered_s") for r in results]
+        row = {
+            "rps": statistics.median(r["rps"] for r in results),
+            "p50_ms": statistics.median(r["p50_ms"] for r in results),
+            "p99_ms": statistics.median(r["p99_ms"] for r in results),
+            "rps_ratio": statistics.median(rps_ratios),
+            "p99_ratio": statistics.median(p99_ratios),
+            "rps_ratios": rps_ratios,
+            "rounds": results,
+        }
+        if "answered_s" in results[0]:
+            row["answered_s"] = None if None in waits else statistics.median(waits)
         rows[key] = row
-        answered_s = r.get("answered_s")
-        answered = "-" if "answered_s" not in r else ("timeout" if answered_s is None else f"{answered_s:.1f} s")
-        print(f"{key:42} {r['rps']:9.0f} {r['p50_ms']:8.1f} {r['p99_ms']:8.1f} {row['rps_ratio']:9.2f} "
-              f"{row['p99_ratio']:9.2f} {answered:>9}")
+        answered_s = row.get("answered_s")
+        shown = "-" if "answered_s" not in row else ("timeout" if answered_s is None else f"{answered_s:.1f} s")
+        spread = " ".join(f"{ratio:.2f}" for ratio in rps_ratios)
+        print(f"{key:42} {row['rps']:9.0f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} {row['rps_ratio']:9.2f} "
+              f"{row['p99_ratio']:9.2f} {shown:>9}  {spread}")
     summary = {
         "bench": "ack",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "machine": f"{platform.machine()} {platform.python_version()}",
         "n": args.n,
         "c": args.c,
+        "repeat": args.repeat,
         "results": rows,
     }
     print(json.dumps(summary))
@@ -159,6 +197,7 @@ def main() -> None:
     parser.add_argument("--postgres-url", help="a PostgreSQL server (any database): the run uses a fresh one")
     parser.add_argument("--slow", action="store_true", help="also run with Zoom and Microsoft answering after 2.5 s")
     parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS), help="which rounds (default: all)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds per target, kind and variant (medians shown)")
     parser.add_argument("--only", nargs="+", metavar="TARGET", help="zoomcal targets to run, e.g. zoomcal-sqlite")
     args = parser.parse_args()
     report(asyncio.run(run(args)), args)
