@@ -14,8 +14,8 @@ import aiohttp
 from tests.harness import ADMIN, TEAM, sign
 
 
-def bodies(kind: str, n: int, response_base: str, signing_secret: str, tag: str):
-    """(body, content type) per request: a slash command, or a mix with help and clicks."""
+def bodies(kind: str, n: int, response_base: str, tag: str):
+    """Form bodies, one per request: slash commands, or a mix with help and clicks (signed when sent)."""
     for i in range(n):
         pick = kind if kind != "mix" else ("status", "status_group", "help", "click")[i % 4]
         if pick == "click":
@@ -39,7 +39,7 @@ def bodies(kind: str, n: int, response_base: str, signing_secret: str, tag: str)
 
 async def fire(url: str, n: int, concurrency: int, kind: str, response_base: str, secret: str, tag: str) -> dict:
     queue: asyncio.Queue = asyncio.Queue()
-    for body in bodies(kind, n, response_base, secret, tag):
+    for body in bodies(kind, n, response_base, tag):
         queue.put_nowait(body)
     latencies: list[float] = []
     statuses: dict[int, int] = {}

@@ -53,9 +53,8 @@ def _settings(purpose: Purpose) -> Settings:
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "console":
-        from bot.console import (
-            main as console,  # the sandbox needs no environment: it makes its own
-        )
+        # The sandbox needs no environment: it makes its own.
+        from bot.console import main as console
 
         return console()
     if args.command == "keys":

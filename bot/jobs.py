@@ -128,17 +128,18 @@ class JobQueue:
     async def _admit(self) -> None:
         loop = asyncio.get_running_loop()
         while self._waiting:
-            deadline = self._waiting[0][0]
-            if self._acking and loop.time() < deadline:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._quiet.wait(), deadline - loop.time())
-                await asyncio.sleep(LULL)  # a burst has gaps between requests: wait for a real lull
-                continue
-            if self._acking and len(self._running) >= self._busy_running:
-                # Overdue jobs during a burst trickle in a few at a time: a hundred at once would
-                # take the database pool and the CPU from the acks for a second.
-                await asyncio.sleep(LULL)
-                continue
+            if self._acking:
+                deadline = self._waiting[0][0]
+                if loop.time() < deadline:
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self._quiet.wait(), deadline - loop.time())
+                    await asyncio.sleep(LULL)  # a burst has gaps between requests: wait for a real lull
+                    continue
+                if len(self._running) >= self._busy_running:
+                    # Overdue jobs during a burst trickle in a few at a time: a hundred at once
+                    # would take the database pool and the CPU from the acks for a second.
+                    await asyncio.sleep(LULL)
+                    continue
             await self._slots.acquire()
             _, job_id, kind, payload = self._waiting.popleft()
             task = asyncio.create_task(self._run(job_id, kind, payload), name=f"job-{job_id}-{kind}")
