@@ -60,15 +60,14 @@ class DirectoryRepository:
             .values(synced_at=now, refreshing_until=None, group_count=len(rows))
         )
 
-    async def by_name(self, account: str, name: str) -> ZoomGroupRow | None:
-        # No ORDER BY: with one, SQLite's planner (without ANALYZE statistics) walks the primary
-        # key and reads every group of the account instead of the name index. Names are nearly
-        # always unique; among duplicates the lowest id wins, as before.
-        query = select(ZoomGroupRow).where(
-            ZoomGroupRow.zoom_account_id == account, ZoomGroupRow.name_folded == fold(name)
+    async def names(self, account: str) -> list[tuple[str, str, str, int]]:
+        """Every group as (folded name, id, name, members), lowest id last."""
+        statement = (
+            select(ZoomGroupRow.name_folded, ZoomGroupRow.group_id, ZoomGroupRow.name, ZoomGroupRow.total_members)
+            .where(ZoomGroupRow.zoom_account_id == account)
+            .order_by(ZoomGroupRow.group_id.desc())
         )
-        rows = (await self.session.execute(query)).scalars().all()
-        return min(rows, key=lambda row: row.group_id, default=None)
+        return [tuple(row) for row in (await self.session.execute(statement)).tuples().all()]
 
     async def by_id(self, account: str, group_id: str) -> ZoomGroupRow | None:
         return await self.session.get(ZoomGroupRow, (account, group_id))
@@ -96,7 +95,3 @@ class DirectoryRepository:
     async def count(self, account: str, query: str) -> int:
         statement = select(func.count()).select_from(ZoomGroupRow).where(*self._matching(account, query))
         return int((await self.session.execute(statement)).scalar_one())
-
-    async def folded_names(self, account: str) -> list[tuple[str, str]]:
-        statement = select(ZoomGroupRow.name_folded, ZoomGroupRow.name).where(ZoomGroupRow.zoom_account_id == account)
-        return [tuple(r) for r in (await self.session.execute(statement)).all()]

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from datetime import timedelta
 
+from bot.clients.http import client_session
+from bot.clients.zoom import ZoomClient
+from bot.services.directory import GroupDirectory
 from storage.models import ZoomGroupRow
 from tests.flows import final_answer, rows
 from tests.harness import ADMIN, TEAM, Stack
@@ -73,3 +77,55 @@ async def test_zoom_down_during_a_refresh_names_zoom_and_releases_the_lease(stac
     assert state.refreshing_until is None and state.synced_at is None
     shown = await answer(stack, "status")
     assert "Sales" in json.dumps(shown)
+
+
+@contextlib.asynccontextmanager
+async def other_replica(stack: Stack):
+    """A second replica's directory: its own Zoom client and name index, the same database."""
+    async with client_session(None) as http:
+        zoom = ZoomClient(
+            http, account_id=stack.zoom.account_id, client_id=stack.zoom.client_id,
+            client_secret=stack.zoom.client_secret, api_url=f"{stack.zoom.url}/v2", oauth_url=f"{stack.zoom.url}/oauth/token",
+        )
+        yield GroupDirectory(stack.runtime.db, zoom, stack.zoom.account_id)
+
+
+async def test_lookups_see_another_replicas_refresh(stack):
+    """A replica answers names from its index, and notices when another replica refreshed the copy."""
+    here = stack.runtime.services.deps.directory
+    group, _ = await here.find("sales")
+    assert group.name == "Sales"
+    sales = next(g for g in stack.zoom.groups if g["name"] == "Sales")
+    sales["name"] = "Sales Americas"  # renamed in Zoom
+    stack.zoom.add_group("Marketing", total_members=7)
+    async with other_replica(stack) as there:
+        assert await there.refresh()
+    listings = len(stack.zoom.calls("/v2/groups"))
+
+    group, _ = await here.find("Marketing")  # a miss: the newer copy is read, Zoom is not asked
+    assert (group.name, group.total_members) == ("Marketing", 7)
+    assert len(stack.zoom.calls("/v2/groups")) == listings
+    group, suggestions = await here.find("Sales")  # the old name is gone from the newer copy
+    assert group is None and "Sales Americas" in suggestions
+    assert (await here.find("sales americas"))[0].id == sales["id"]
+
+
+async def test_an_index_is_rechecked_after_a_while_even_without_a_miss(stack):
+    here = stack.runtime.services.deps.directory
+    assert (await here.find("Support"))[0] is not None
+    next(g for g in stack.zoom.groups if g["name"] == "Support")["name"] = "Help Desk"
+    async with other_replica(stack) as there:
+        assert await there.refresh()
+    assert (await here.find("Support"))[0] is not None, "within the recheck interval the index answers"
+    here.recheck = 0.0
+    group, _ = await here.find("Support")
+    assert group is None, "once rechecked, a renamed group is no longer found by its old name"
+
+
+async def test_of_groups_sharing_a_name_the_lowest_id_wins(stack):
+    stack.zoom.add_group("Twins", id="zz-second")
+    stack.zoom.add_group("twins", id="aa-first")
+    directory = stack.runtime.services.deps.directory
+    directory.refresh_on_miss_after = timedelta(0)
+    group, _ = await directory.find("TWINS")
+    assert group.id == "aa-first"

@@ -1,11 +1,18 @@
-"""Zoom groups, read from the database copy; refreshed from Zoom on a schedule and on a miss."""
+"""Zoom groups, read from the database copy; refreshed from Zoom on a schedule and on a miss.
+
+Name lookups (every command naming a group) read a per-process index of that copy, checked
+against the copy's sync time every few seconds and on a miss: a dict lookup instead of a
+database round trip. The database stays the only source: a new replica or a restart just
+reads the index again.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import difflib
 import logging
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from bot.clients.zoom import ZoomClient, ZoomGroup
 from storage.db import Database
@@ -17,6 +24,13 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)  # how long one replica may take to read all groups from Zoom
 
 
+@dataclass
+class _Index:
+    synced_at: datetime | None
+    checked: float  # event-loop time of the last check against the database
+    groups: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # folded name → (id, name, members)
+
+
 class GroupDirectory:
     def __init__(
         self,
@@ -26,13 +40,17 @@ class GroupDirectory:
         *,
         max_age: timedelta = timedelta(minutes=15),
         refresh_on_miss_after: timedelta = timedelta(seconds=30),
+        recheck: float = 5.0,
     ):
         self._db = db
         self._zoom = zoom
         self._account = account_id
         self.max_age = max_age
         self.refresh_on_miss_after = refresh_on_miss_after
+        self.recheck = recheck  # seconds a replica may answer from its index before asking if another refreshed
         self._loaded = False
+        self._index: _Index | None = None
+        self._reading = asyncio.Lock()
 
     async def refresh(self, older_than: timedelta = timedelta(0)) -> bool:
         """Re-read every group from Zoom unless the copy is fresher than ``older_than``.
@@ -75,19 +93,39 @@ class GroupDirectory:
     async def find(self, name: str) -> tuple[ZoomGroup | None, tuple[str, ...]]:
         """The group named ``name`` (any case), or None and the closest names."""
         await self._ensure_loaded()
-        row = await self._by_name(name)
-        if row is None and await self.refresh(older_than=self.refresh_on_miss_after):
-            row = await self._by_name(name)  # a group created in Zoom since the last refresh
-        if row is not None:
-            return row, ()
-        async with self._db.transaction() as repo:
-            names = await repo.directory.folded_names(self._account)
-        return None, closest(name, names)
+        wanted = fold(name)
+        index = await self._current()
+        if wanted not in index.groups:  # another replica may have refreshed since the last check
+            index = await self._current(force=True)
+        if wanted not in index.groups and await self.refresh(older_than=self.refresh_on_miss_after):
+            index = await self._current(force=True)  # a group created in Zoom since the last refresh
+        found = index.groups.get(wanted)
+        if found is not None:
+            return ZoomGroup(*found), ()
+        return None, closest(name, [(folded, real) for folded, (_, real, _) in index.groups.items()])
 
-    async def _by_name(self, name: str) -> ZoomGroup | None:
-        async with self._db.transaction() as repo:
-            row = await repo.directory.by_name(self._account, name)
-        return ZoomGroup(row.group_id, row.name, row.total_members) if row else None
+    async def _current(self, *, force: bool = False) -> _Index:
+        """The index, read again when the database holds a newer copy."""
+        loop = asyncio.get_running_loop()
+        index = self._index
+        if index is not None and not force and loop.time() - index.checked < self.recheck:
+            return index
+        async with self._reading:  # concurrent lookups share one read
+            if self._index is not index and self._index is not None:
+                return self._index  # read while this one waited
+            checked = loop.time()
+            async with self._db.transaction() as repo:
+                state = await repo.directory.state(self._account)
+                synced_at = state.synced_at if state else None
+                if index is not None and synced_at == index.synced_at:
+                    index.checked = checked
+                    return index
+                # The time was read first: a refresh committing in between makes the rows newer
+                # than it says, and the next check reads them again (never the other way round).
+                rows = await repo.directory.names(self._account)
+            # Rows come lowest id last, so among same-named groups the lowest id wins.
+            self._index = _Index(synced_at, checked, {folded: (gid, real, n) for folded, gid, real, n in rows})
+            return self._index
 
     async def page(self, query: str, offset: int, limit: int) -> tuple[list[ZoomGroup], int]:
         """Groups whose names contain ``query``, in name order: one page and the total."""
