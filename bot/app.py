@@ -93,7 +93,6 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
     )
     microsoft = MicrosoftClient(
         http,
-        tls,
         client_id=settings.ms_client_id,
         client_secret=settings.ms_client_secret,
         consent_tenant=settings.ms_tenant,

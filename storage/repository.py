@@ -41,6 +41,9 @@ class Consumed:
     failure: ConsumeFailure | None = None
 
 
+_FRESH = {"populate_existing": True}
+
+
 def _scope(key: ScopeKey) -> tuple:
     """WHERE terms selecting one scope's integration row."""
     return (
@@ -110,10 +113,15 @@ class Repository:
             index_elements=["zoom_account_id", "scope_kind", "group_id"],
             set_=values | {"version": Integration.version + 1},
         )
-        await self.session.execute(statement)
-        row = await self.integration(key)
-        await self.session.refresh(row)
-        return row
+        return await self._returning(statement)
+
+    async def _returning(self, statement) -> Integration | None:
+        """The row an INSERT/UPDATE wrote, read back by RETURNING in the same statement.
+
+        populate_existing: a copy loaded earlier in this session takes the new values.
+        """
+        rows = await self.session.scalars(statement.returning(Integration), execution_options=_FRESH)
+        return rows.one_or_none()
 
     async def settle(
         self, key: ScopeKey, version: int, *, status: str, user: str, detail: str | None = None, now: datetime | None = None
@@ -126,27 +134,21 @@ class Repository:
         values: dict[str, Any] = {"status": status, "detail": detail, "updated_by": user, "updated_at": now}
         if status == "active":
             values |= {"enabled_by": user, "enabled_at": now}
-        result = await self.session.execute(
+        return await self._returning(
             update(Integration)
             .where(
                 *_scope(key),
                 Integration.version == version,
             )
             .values(**values, version=Integration.version + 1)
-            .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
-            return None
-        row = await self.integration(key)
-        await self.session.refresh(row)
-        return row
 
     async def mark_disabled(self, key: ScopeKey, *, user: str, now: datetime | None = None) -> Integration | None:
         """Switch a configured scope to disabled; None when there was nothing to switch.
 
         One conditional UPDATE: of concurrent callers exactly one sees a row change.
         """
-        result = await self.session.execute(
+        return await self._returning(
             update(Integration)
             .where(
                 *_scope(key),
@@ -159,13 +161,7 @@ class Repository:
                 updated_at=now or utcnow(),
                 version=Integration.version + 1,
             )
-            .execution_options(synchronize_session=False)
         )
-        if result.rowcount != 1:
-            return None
-        row = await self.integration(key)
-        await self.session.refresh(row)
-        return row
 
     async def mark_verified(self, key: ScopeKey, now: datetime) -> None:
         await self.session.execute(
@@ -217,7 +213,7 @@ class Repository:
     async def consume_consent_request(self, state_hash: str, now: datetime | None = None) -> Consumed:
         """Mark a state used. The conditional UPDATE lets exactly one concurrent caller win."""
         now = now or utcnow()
-        result = await self.session.execute(
+        used = await self.session.scalars(
             update(ConsentRequest)
             .where(
                 ConsentRequest.state_hash == state_hash,
@@ -226,13 +222,15 @@ class Repository:
                 ConsentRequest.expires_at > now,
             )
             .values(used_at=now)
-            .execution_options(synchronize_session=False)
+            .returning(ConsentRequest),
+            execution_options=_FRESH,
         )
+        row = used.one_or_none()
+        if row is not None:
+            return Consumed(row)
         row = (
             await self.session.execute(select(ConsentRequest).where(ConsentRequest.state_hash == state_hash))
         ).scalar_one_or_none()
-        if result.rowcount == 1:
-            return Consumed(row)
         if row is None:
             return Consumed(None, ConsumeFailure.UNKNOWN)
         if row.cancelled_at is not None:

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from bot.clients.errors import UpstreamError
-from bot.clients.http import RetryPolicy, client_session, ssl_context
+from bot.clients.http import RetryPolicy, client_session
 from bot.clients.microsoft import MicrosoftClient, valid_tenant
 from tests.fakes import FakeMicrosoft, make_tls
+from tests.harness import free_port
 
 
 @pytest.fixture
@@ -25,7 +27,6 @@ async def client(microsoft):
     async with client_session(microsoft.ca_path, timeout=5) as session:
         yield MicrosoftClient(
             session,
-            ssl_context(microsoft.ca_path),
             client_id=microsoft.client_id,
             client_secret=microsoft.client_secret,
             consent_tenant="organizations",
@@ -121,3 +122,31 @@ async def test_graph_hiccups_are_retried(client, microsoft):
     microsoft.fail_next("/v1.0/organization", 429, {"error": {"code": "TooManyRequests"}}, headers={"Retry-After": "0"})
     microsoft.fail_next("/v1.0/organization", 502, "bad gateway")
     assert (await client.organization(token)).display_name == "Contoso"
+
+
+def quick_client(session, microsoft, authority_host: str, timeout: float) -> MicrosoftClient:
+    return MicrosoftClient(
+        session, client_id=microsoft.client_id, client_secret=microsoft.client_secret, consent_tenant="organizations",
+        authority_host=authority_host, graph_url=f"{microsoft.url}/v1.0",
+        redirect_uri="https://bot.example.com/microsoft/callback", discover_instances=False,
+        policy=RetryPolicy(attempts=2, base_delay=0.01, deadline=5), timeout=timeout,
+    )
+
+
+async def test_an_unreachable_authority_is_retried_then_named(microsoft):
+    async with client_session(microsoft.ca_path, timeout=5) as session:
+        client = quick_client(session, microsoft, f"https://127.0.0.1:{free_port()}", timeout=2)
+        with pytest.raises(UpstreamError) as caught:
+            await client.app_token(microsoft.add_tenant())
+    assert caught.value.service == "Microsoft" and "could not be reached" in caught.value.message
+
+
+async def test_a_hanging_authority_times_out(microsoft):
+    microsoft.latency = 2.0
+    async with client_session(microsoft.ca_path, timeout=30) as session:
+        client = quick_client(session, microsoft, microsoft.url, timeout=0.3)
+        started = time.monotonic()
+        with pytest.raises(UpstreamError) as caught:
+            await client.app_token(microsoft.add_tenant())
+    assert "could not be reached" in caught.value.message
+    assert time.monotonic() - started < 1.9, "each attempt gave up after its own timeout, not the fake's delay"

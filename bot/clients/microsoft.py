@@ -6,15 +6,12 @@ import asyncio
 import base64
 import json
 import re
-import ssl
 import time
 from dataclasses import dataclass, field
 from urllib.parse import quote
 
 import aiohttp
 import msal
-import requests
-from requests.adapters import HTTPAdapter
 
 from bot import metrics
 from bot.clients.errors import UpstreamError
@@ -53,23 +50,56 @@ class Organization:
     domains: tuple[str, ...]
 
 
-class _TrustAdapter(HTTPAdapter):
-    """requests adapter that verifies with our SSL context (public CAs + ZOOMCAL_CA_BUNDLE)."""
+@dataclass(frozen=True)
+class _MsalResponse:
+    """The response shape MSAL's HttpClient interface expects."""
 
-    def __init__(self, context: ssl.SSLContext, **kwargs):
-        self._context = context
-        super().__init__(**kwargs)
+    status_code: int
+    text: str
+    headers: dict[str, str]
 
-    def init_poolmanager(self, *args, **kwargs):
-        kwargs["ssl_context"] = self._context
-        return super().init_poolmanager(*args, **kwargs)
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            raise msal.exceptions.MsalServiceError(f"HTTP {self.status_code}", error=None, error_description=None)
+
+
+class _LoopHttp:
+    """MSAL's blocking HTTP calls, made by the event loop's aiohttp session.
+
+    MSAL blocks, so it runs in a worker thread. Doing its HTTP there (with requests) took the
+    interpreter lock back for every socket read while the busy loop held it: under load a
+    token took 100+ ms of waiting. Here the thread only waits for the loop's whole answer, and
+    the shared session brings pooled TLS connections, our CA trust and a timeout.
+    """
+
+    def __init__(self, session: aiohttp.ClientSession, loop: asyncio.AbstractEventLoop, timeout: float):
+        self._session = session
+        self._loop = loop
+        self._timeout = timeout
+
+    def get(self, url, params=None, headers=None, **_ignored) -> _MsalResponse:
+        return self._call("GET", url, params=params, headers=headers)
+
+    def post(self, url, params=None, data=None, headers=None, **_ignored) -> _MsalResponse:
+        return self._call("POST", url, params=params, data=data, headers=headers)
+
+    def close(self) -> None:
+        """MSAL may close its client; the shared session outlives it."""
+
+    def _call(self, method: str, url: str, **kwargs) -> _MsalResponse:
+        answer = asyncio.run_coroutine_threadsafe(self._send(method, url, **kwargs), self._loop)
+        return answer.result(self._timeout + 5)  # the request's own timeout fires first
+
+    async def _send(self, method: str, url: str, **kwargs) -> _MsalResponse:
+        timeout = aiohttp.ClientTimeout(total=self._timeout)
+        async with self._session.request(method, url, timeout=timeout, **kwargs) as raw:
+            return _MsalResponse(raw.status, await raw.text(), dict(raw.headers))
 
 
 class MicrosoftClient:
     def __init__(
         self,
         session: aiohttp.ClientSession,
-        tls: ssl.SSLContext,
         *,
         client_id: str,
         client_secret: str,
@@ -91,8 +121,6 @@ class MicrosoftClient:
         self._discover = discover_instances
         self._policy = policy
         self._timeout = timeout
-        self._http = requests.Session()
-        self._http.mount("https://", _TrustAdapter(tls))
 
     @property
     def client_id(self) -> str:
@@ -118,11 +146,12 @@ class MicrosoftClient:
         """
         if not valid_tenant(tenant):
             raise UpstreamError(IDENTITY, "sent a tenant id that is not valid")
+        http = _LoopHttp(self._session, asyncio.get_running_loop(), self._timeout)
         started = time.monotonic()
         attempt = 0
         while True:
             try:
-                token = await asyncio.to_thread(self._app_token_blocking, tenant)
+                token = await asyncio.to_thread(self._app_token_blocking, tenant, http)
                 metrics.OUTBOUND.labels(IDENTITY, "ok").inc()
                 return token
             except UpstreamError:
@@ -136,7 +165,7 @@ class MicrosoftClient:
                     raise UpstreamError(IDENTITY, f"{exc}; try again in a few minutes") from None
                 await asyncio.sleep(delay)
 
-    def _app_token_blocking(self, tenant: str) -> AppToken:
+    def _app_token_blocking(self, tenant: str, http: _LoopHttp) -> AppToken:
         cache = msal.SerializableTokenCache()
         try:
             app = msal.ConfidentialClientApplication(
@@ -144,13 +173,12 @@ class MicrosoftClient:
                 client_credential=self._client_secret,
                 authority=f"{self._authority_host}/{tenant}",
                 token_cache=cache,
-                http_client=self._http,
-                timeout=self._timeout,
+                http_client=http,
                 # Off for non-Microsoft hosts: no request may go to a host we were not given.
                 instance_discovery=None if self._discover else False,
             )
             result = app.acquire_token_for_client([GRAPH_SCOPE])
-        except requests.RequestException as exc:
+        except (aiohttp.ClientError, TimeoutError) as exc:
             raise _Transient(f"could not be reached ({_safe(exc)})") from None
         except msal.exceptions.MsalServiceError:
             raise _Transient("answered with a server error") from None
@@ -211,5 +239,5 @@ def _claims(jwt: str) -> dict:
 
 
 def _safe(exc: Exception) -> str:
-    # Exception texts from requests can carry URLs with query strings; keep only the type.
+    # Exception texts from HTTP clients can carry URLs with query strings; keep only the type.
     return type(exc).__name__
