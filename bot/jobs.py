@@ -5,9 +5,10 @@ lease, which the process renews while it holds the job. Acks come first: Slack n
 within 3 seconds or the user sees an error, while an answer may follow. So a job waits while
 Slack requests are being acked, for at most ``defer`` after it was promised: one pump admits
 waiting jobs in order, each only after a lull in acks (or once the oldest has waited
-``defer``), into at most ``max_running`` slots, which bound memory and connections. Jobs
-admitted because they are overdue while requests are still in flight run at most
-``busy_running`` at a time.
+``defer``), into at most ``max_running`` slots, which bound memory and connections. Until
+requests have stopped for ``QUIET``, jobs run at most ``busy_running`` at a time: a burst
+has short lulls, and a hundred jobs let in by one would hold the database (one SQLite
+connection, or PostgreSQL's pool) while the burst's acks queue behind them for a second.
 
 If the process dies or is stopped mid-job, the lease runs out and any replica's sweeper
 resumes the job. Jobs must therefore be safe to run twice: the services they call are
@@ -27,12 +28,13 @@ from typing import Any
 
 from bot import logs, metrics
 from bot.crypto import DecryptionError, Vault
-from storage.db import Database
+from storage.db import Database, background
 from storage.models import utcnow
 
 REQUEST_ID_KEY = "_request_id"
 PROMISED_AT = "promised_at"  # when the ack promised the work (Unix time): handlers may budget with it
 LULL = 0.005  # seconds without a Slack request in flight before jobs may take the loop
+QUIET = 0.1  # seconds without a Slack request before jobs may use every slot
 log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -64,6 +66,7 @@ class JobQueue:
         self._defer = defer
         self._busy_running = busy_running
         self._acking = 0  # Slack requests being acked right now
+        self._last_acked = float("-inf")  # event-loop time the last one finished
         self._quiet = asyncio.Event()
         self._quiet.set()
         self._held: set[int] = set()  # ids of the jobs this process runs or will run: it renews their leases
@@ -117,6 +120,7 @@ class JobQueue:
         finally:
             self._acking -= 1
             if not self._acking:
+                self._last_acked = asyncio.get_running_loop().time()
                 self._quiet.set()
 
     def _start(self, job_id: int, kind: str, payload: dict[str, Any]) -> None:
@@ -128,18 +132,15 @@ class JobQueue:
     async def _admit(self) -> None:
         loop = asyncio.get_running_loop()
         while self._waiting:
-            if self._acking:
-                deadline = self._waiting[0][0]
-                if loop.time() < deadline:
-                    with contextlib.suppress(asyncio.TimeoutError):
-                        await asyncio.wait_for(self._quiet.wait(), deadline - loop.time())
-                    await asyncio.sleep(LULL)  # a burst has gaps between requests: wait for a real lull
-                    continue
-                if len(self._running) >= self._busy_running:
-                    # Overdue jobs during a burst trickle in a few at a time: a hundred at once
-                    # would take the database pool and the CPU from the acks for a second.
-                    await asyncio.sleep(LULL)
-                    continue
+            if self._acking and loop.time() < self._waiting[0][0]:
+                with contextlib.suppress(asyncio.TimeoutError):
+                    await asyncio.wait_for(self._quiet.wait(), self._waiting[0][0] - loop.time())
+                await asyncio.sleep(LULL)  # a burst has gaps between requests: wait for a real lull
+                continue
+            if len(self._running) >= self._busy_running and (self._acking or loop.time() - self._last_acked < QUIET):
+                # Jobs let in by a lull, or overdue ones, trickle in while a burst lasts.
+                await asyncio.sleep(LULL)
+                continue
             await self._slots.acquire()
             _, job_id, kind, payload = self._waiting.popleft()
             task = asyncio.create_task(self._run(job_id, kind, payload), name=f"job-{job_id}-{kind}")
@@ -151,7 +152,8 @@ class JobQueue:
     async def _run(self, job_id: int, kind: str, payload: dict[str, Any]) -> None:
         logs.follow(payload.pop(REQUEST_ID_KEY, None))
         try:
-            await self._handlers[kind](payload)
+            with background():  # its transactions (and its tasks') leave the database to acks first
+                await self._handlers[kind](payload)
             status = "done"
         except asyncio.CancelledError:
             self._held.discard(job_id)

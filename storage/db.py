@@ -2,25 +2,46 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import asyncio
+from collections.abc import AsyncIterator, Iterator
+from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
+from contextvars import ContextVar
 
 from sqlalchemy import event, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from storage.repository import Repository
 
+_BACKGROUND: ContextVar[bool] = ContextVar("background", default=False)
+ACK_RESERVE = 4  # PostgreSQL connections background work leaves to Slack's acks
 
-def make_engine(url: str, **kwargs) -> AsyncEngine:
+
+@contextmanager
+def background() -> Iterator[None]:
+    """Marks work that can wait (jobs, upkeep), and the tasks it starts.
+
+    Its transactions queue for a share of the connections, so a Slack ack's one write never
+    waits behind a crowd of them: on SQLite (one connection) behind at most one.
+    """
+    token = _BACKGROUND.set(True)
+    try:
+        yield
+    finally:
+        _BACKGROUND.reset(token)
+
+
+def _pool(url: str) -> dict:
     if url.startswith("sqlite"):
         # SQLite has one writer at a time and its busy handler sleeps coarsely: one connection
         # queued in-process is faster than several fighting over the lock.
-        pool = {"pool_size": 1, "max_overflow": 0}
-    else:
-        # Each Slack request and job holds a connection briefly; a small pool queues them under load.
-        # Pre-ping notices connections PostgreSQL dropped (restarts, failovers).
-        pool = {"pool_size": 20, "max_overflow": 20, "pool_pre_ping": True}
-    engine = create_async_engine(url, **(pool | kwargs))
+        return {"pool_size": 1, "max_overflow": 0}
+    # Each Slack request and job holds a connection briefly; a small pool queues them under load.
+    # Pre-ping notices connections PostgreSQL dropped (restarts, failovers).
+    return {"pool_size": 20, "max_overflow": 20, "pool_pre_ping": True}
+
+
+def make_engine(url: str, **kwargs) -> AsyncEngine:
+    engine = create_async_engine(url, **(_pool(url) | kwargs))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
     return engine
@@ -40,11 +61,17 @@ class Database:
     def __init__(self, url: str, **engine_kwargs):
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
+        pool = _pool(url) | engine_kwargs
+        self._background = asyncio.Semaphore(max(1, pool["pool_size"] + pool["max_overflow"] - ACK_RESERVE))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repository]:
         """One unit of work: commits on success, rolls back on any error."""
-        async with self._sessions() as session, session.begin():
+        async with AsyncExitStack() as stack:
+            if _BACKGROUND.get():
+                await stack.enter_async_context(self._background)
+            session = await stack.enter_async_context(self._sessions())
+            await stack.enter_async_context(session.begin())
             yield Repository(session)
 
     async def scrub(self) -> None:

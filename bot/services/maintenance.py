@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from bot.jobs import JobQueue
 from bot.services.directory import GroupDirectory
-from storage.db import Database
+from storage.db import Database, background
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -47,11 +47,12 @@ class Maintenance:
 
     async def run(self) -> None:
         """Runs until ``stop()``; a step under way finishes first (cancelling one mid-query can wedge a pool)."""
-        await asyncio.gather(
-            self._every(self._jobs_every, self._jobs.renew_leases, self._jobs.resume_orphans, first_now=True),
-            # The directory waits a round: the first command loads it on demand, keeping start-up quiet.
-            self._every(self._every_interval, self.refresh_directory, self.purge_expired_consents, self._jobs.purge),
-        )
+        with background():  # upkeep can wait: Slack's acks get the database first
+            await asyncio.gather(
+                self._every(self._jobs_every, self._jobs.renew_leases, self._jobs.resume_orphans, first_now=True),
+                # The directory waits a round: the first command loads it on demand, keeping start-up quiet.
+                self._every(self._every_interval, self.refresh_directory, self.purge_expired_consents, self._jobs.purge),
+            )
 
     def stop(self) -> None:
         self._stopping.set()
