@@ -13,7 +13,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async
 from storage.repository import Repository
 
 _BACKGROUND: ContextVar[bool] = ContextVar("background", default=False)
-ACK_RESERVE = 4  # PostgreSQL connections background work leaves to Slack's acks
+# Background transactions at once. A few hide PostgreSQL's round trips; more only let a crowd of
+# jobs (say, a hundred whose slow upstream calls returned together) take the pool and the CPU at once.
+BACKGROUND_CONNECTIONS = 8
 
 
 @contextmanager
@@ -62,7 +64,8 @@ class Database:
         self.engine = make_engine(url, **engine_kwargs)
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         pool = _pool(url) | engine_kwargs
-        self._background = asyncio.Semaphore(max(1, pool["pool_size"] + pool["max_overflow"] - ACK_RESERVE))
+        connections = pool["pool_size"] + pool["max_overflow"]
+        self._background = asyncio.Semaphore(max(1, min(BACKGROUND_CONNECTIONS, connections - 4)))  # 4 for acks
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repository]:
