@@ -20,11 +20,11 @@ from datetime import datetime, timezone
 
 from bench.databases import bench_databases
 from bot.clients.http import client_session
-from bot.clients.zoom import ZoomClient
 from bot.services.directory import GroupDirectory
 from storage import migrate
 from storage.db import Database
 from tests.fakes import FakeZoom
+from tests.harness import zoom_client
 
 
 async def run(args) -> dict:
@@ -34,10 +34,7 @@ async def run(args) -> dict:
                 client_session(None) as http:
             names = [f"Group {i:05}" for i in range(args.groups)]
             zoom.add_groups(names)
-            client = ZoomClient(
-                http, account_id=zoom.account_id, client_id=zoom.client_id, client_secret=zoom.client_secret,
-                api_url=f"{zoom.url}/v2", oauth_url=f"{zoom.url}/oauth/token",
-            )
+            client = zoom_client(http, zoom)
             for kind, url in databases.items():
                 db = Database(url)
                 await migrate.upgrade(db.engine)

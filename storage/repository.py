@@ -113,14 +113,14 @@ class Repository:
             index_elements=["zoom_account_id", "scope_kind", "group_id"],
             set_=values | {"version": Integration.version + 1},
         )
-        return await self._returning(statement)
+        return await self._returning(statement, Integration)
 
-    async def _returning(self, statement) -> Integration | None:
-        """The row an INSERT/UPDATE wrote, read back by RETURNING in the same statement.
+    async def _returning(self, statement, entity):
+        """The row an INSERT/UPDATE wrote (None if it wrote none), read back by RETURNING.
 
         populate_existing: a copy loaded earlier in this session takes the new values.
         """
-        rows = await self.session.scalars(statement.returning(Integration), execution_options=_FRESH)
+        rows = await self.session.scalars(statement.returning(entity), execution_options=_FRESH)
         return rows.one_or_none()
 
     async def settle(
@@ -140,7 +140,8 @@ class Repository:
                 *_scope(key),
                 Integration.version == version,
             )
-            .values(**values, version=Integration.version + 1)
+            .values(**values, version=Integration.version + 1),
+            Integration,
         )
 
     async def mark_disabled(self, key: ScopeKey, *, user: str, now: datetime | None = None) -> Integration | None:
@@ -160,7 +161,8 @@ class Repository:
                 updated_by=user,
                 updated_at=now or utcnow(),
                 version=Integration.version + 1,
-            )
+            ),
+            Integration,
         )
 
     async def mark_verified(self, key: ScopeKey, now: datetime) -> None:
@@ -213,7 +215,7 @@ class Repository:
     async def consume_consent_request(self, state_hash: str, now: datetime | None = None) -> Consumed:
         """Mark a state used. The conditional UPDATE lets exactly one concurrent caller win."""
         now = now or utcnow()
-        used = await self.session.scalars(
+        row = await self._returning(
             update(ConsentRequest)
             .where(
                 ConsentRequest.state_hash == state_hash,
@@ -221,11 +223,9 @@ class Repository:
                 ConsentRequest.cancelled_at.is_(None),
                 ConsentRequest.expires_at > now,
             )
-            .values(used_at=now)
-            .returning(ConsentRequest),
-            execution_options=_FRESH,
+            .values(used_at=now),
+            ConsentRequest,
         )
-        row = used.one_or_none()
         if row is not None:
             return Consumed(row)
         row = (

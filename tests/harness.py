@@ -18,6 +18,7 @@ import aiohttp
 from aiohttp import web
 
 from bot.app import RUNTIME, Runtime, create_web_app
+from bot.clients.zoom import ZoomClient
 from bot.config import Settings, load_settings
 from bot.crypto import generate_key
 from bot.logs import AccessLogger
@@ -168,6 +169,15 @@ def initial_values(view: dict) -> dict:
             state["selected_option"] = element.get("initial_option")
         values[block["block_id"]] = {element["action_id"]: state}
     return values
+
+
+def zoom_client(session: aiohttp.ClientSession, zoom: FakeZoom, **overrides) -> ZoomClient:
+    """A Zoom client for the fake Zoom (its account and credentials unless overridden)."""
+    settings = dict(
+        account_id=zoom.account_id, client_id=zoom.client_id, client_secret=zoom.client_secret,
+        api_url=f"{zoom.url}/v2", oauth_url=f"{zoom.url}/oauth/token",
+    )
+    return ZoomClient(session, **(settings | overrides))
 
 
 def free_port() -> int:

@@ -8,11 +8,10 @@ import json
 from datetime import timedelta
 
 from bot.clients.http import client_session
-from bot.clients.zoom import ZoomClient
 from bot.services.directory import GroupDirectory
 from storage.models import ZoomGroupRow
 from tests.flows import final_answer, rows
-from tests.harness import ADMIN, TEAM, Stack
+from tests.harness import ADMIN, TEAM, Stack, zoom_client
 
 
 async def answer(stack: Stack, text: str) -> dict:
@@ -83,11 +82,7 @@ async def test_zoom_down_during_a_refresh_names_zoom_and_releases_the_lease(stac
 async def other_replica(stack: Stack):
     """A second replica's directory: its own Zoom client and name index, the same database."""
     async with client_session(None) as http:
-        zoom = ZoomClient(
-            http, account_id=stack.zoom.account_id, client_id=stack.zoom.client_id,
-            client_secret=stack.zoom.client_secret, api_url=f"{stack.zoom.url}/v2", oauth_url=f"{stack.zoom.url}/oauth/token",
-        )
-        yield GroupDirectory(stack.runtime.db, zoom, stack.zoom.account_id)
+        yield GroupDirectory(stack.runtime.db, zoom_client(http, stack.zoom), stack.zoom.account_id)
 
 
 async def test_lookups_see_another_replicas_refresh(stack):

@@ -22,20 +22,20 @@ async def microsoft(tmp_path):
         yield fake
 
 
+def microsoft_client(session, microsoft: FakeMicrosoft, **overrides) -> MicrosoftClient:
+    settings = dict(
+        client_id=microsoft.client_id, client_secret=microsoft.client_secret, consent_tenant="organizations",
+        authority_host=microsoft.url, graph_url=f"{microsoft.url}/v1.0",
+        redirect_uri="https://bot.example.com/microsoft/callback", discover_instances=False,
+        policy=RetryPolicy(attempts=3, base_delay=0.01, deadline=5),
+    )
+    return MicrosoftClient(session, **(settings | overrides))
+
+
 @pytest.fixture
 async def client(microsoft):
     async with client_session(microsoft.ca_path, timeout=5) as session:
-        yield MicrosoftClient(
-            session,
-            client_id=microsoft.client_id,
-            client_secret=microsoft.client_secret,
-            consent_tenant="organizations",
-            authority_host=microsoft.url,
-            graph_url=f"{microsoft.url}/v1.0",
-            redirect_uri="https://bot.example.com/microsoft/callback",
-            discover_instances=False,
-            policy=RetryPolicy(attempts=3, base_delay=0.01, deadline=5),
-        )
+        yield microsoft_client(session, microsoft)
 
 
 def test_consent_url_has_the_contract_shape(client, microsoft):
@@ -124,18 +124,9 @@ async def test_graph_hiccups_are_retried(client, microsoft):
     assert (await client.organization(token)).display_name == "Contoso"
 
 
-def quick_client(session, microsoft, authority_host: str, timeout: float) -> MicrosoftClient:
-    return MicrosoftClient(
-        session, client_id=microsoft.client_id, client_secret=microsoft.client_secret, consent_tenant="organizations",
-        authority_host=authority_host, graph_url=f"{microsoft.url}/v1.0",
-        redirect_uri="https://bot.example.com/microsoft/callback", discover_instances=False,
-        policy=RetryPolicy(attempts=2, base_delay=0.01, deadline=5), timeout=timeout,
-    )
-
-
 async def test_an_unreachable_authority_is_retried_then_named(microsoft):
     async with client_session(microsoft.ca_path, timeout=5) as session:
-        client = quick_client(session, microsoft, f"https://127.0.0.1:{free_port()}", timeout=2)
+        client = microsoft_client(session, microsoft, authority_host=f"https://127.0.0.1:{free_port()}", timeout=2)
         with pytest.raises(UpstreamError) as caught:
             await client.app_token(microsoft.add_tenant())
     assert caught.value.service == "Microsoft" and "could not be reached" in caught.value.message
@@ -144,7 +135,7 @@ async def test_an_unreachable_authority_is_retried_then_named(microsoft):
 async def test_a_hanging_authority_times_out(microsoft):
     microsoft.latency = 2.0
     async with client_session(microsoft.ca_path, timeout=30) as session:
-        client = quick_client(session, microsoft, microsoft.url, timeout=0.3)
+        client = microsoft_client(session, microsoft, timeout=0.3)
         started = time.monotonic()
         with pytest.raises(UpstreamError) as caught:
             await client.app_token(microsoft.add_tenant())

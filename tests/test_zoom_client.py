@@ -8,6 +8,7 @@ from bot.clients.errors import UpstreamError
 from bot.clients.http import RetryPolicy, client_session
 from bot.clients.zoom import ZoomClient, is_admin_role
 from tests.fakes import FakeZoom
+from tests.harness import zoom_client
 
 FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, deadline=5)
 
@@ -21,15 +22,7 @@ async def zoom():
 @pytest.fixture
 async def client(zoom):
     async with client_session(None, timeout=5) as session:
-        yield ZoomClient(
-            session,
-            account_id=zoom.account_id,
-            client_id=zoom.client_id,
-            client_secret=zoom.client_secret,
-            api_url=f"{zoom.url}/v2/",
-            oauth_url=f"{zoom.url}/oauth/token",
-            policy=FAST,
-        )
+        yield zoom_client(session, zoom, api_url=f"{zoom.url}/v2/", policy=FAST)  # a trailing slash is fine too
 
 
 async def test_groups_follow_every_page_with_one_cached_token(zoom, client):
@@ -64,10 +57,7 @@ async def test_an_expired_token_is_refreshed_once(zoom, client):
 
 async def test_bad_credentials_name_zoom_and_the_variables(zoom):
     async with client_session(None, timeout=5) as session:
-        client = ZoomClient(
-            session, account_id=zoom.account_id, client_id="wrong", client_secret="wrong",
-            api_url=f"{zoom.url}/v2", oauth_url=f"{zoom.url}/oauth/token", policy=FAST,
-        )
+        client = zoom_client(session, zoom, client_id="wrong", client_secret="wrong", policy=FAST)
         with pytest.raises(UpstreamError) as caught:
             await client.groups()
     assert caught.value.service == "Zoom" and "ZOOM_CLIENT_ID" in caught.value.message

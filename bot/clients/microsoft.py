@@ -88,7 +88,11 @@ class _LoopHttp:
 
     def _call(self, method: str, url: str, **kwargs) -> _MsalResponse:
         answer = asyncio.run_coroutine_threadsafe(self._send(method, url, **kwargs), self._loop)
-        return answer.result(self._timeout + 5)  # the request's own timeout fires first
+        try:
+            return answer.result(self._timeout + 5)  # the request's own timeout fires first
+        except TimeoutError:
+            answer.cancel()  # never leave the request running on the loop
+            raise
 
     async def _send(self, method: str, url: str, **kwargs) -> _MsalResponse:
         timeout = aiohttp.ClientTimeout(total=self._timeout)

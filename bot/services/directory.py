@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import difflib
 import logging
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clients.zoom import ZoomClient, ZoomGroup
@@ -28,7 +28,7 @@ LEASE = timedelta(minutes=2)  # how long one replica may take to read all groups
 class _Index:
     synced_at: datetime | None
     checked: float  # event-loop time of the last check against the database
-    groups: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # folded name → (id, name, members)
+    groups: dict[str, tuple[str, str, int]]  # folded name → (id, name, members)
 
 
 class GroupDirectory:
