@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import delete, func, insert, or_, select, update
+from sqlalchemy import delete, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from storage.models import ZoomDirectory, ZoomGroupRow
@@ -61,37 +61,8 @@ class DirectoryRepository:
         )
 
     async def names(self, account: str) -> list[tuple[str, str, str, int]]:
-        """Every group as (folded name, id, name, members), lowest id last."""
-        statement = (
-            select(ZoomGroupRow.name_folded, ZoomGroupRow.group_id, ZoomGroupRow.name, ZoomGroupRow.total_members)
-            .where(ZoomGroupRow.zoom_account_id == account)
-            .order_by(ZoomGroupRow.group_id.desc())
-        )
+        """Every group as (folded name, id, name, members)."""
+        statement = select(
+            ZoomGroupRow.name_folded, ZoomGroupRow.group_id, ZoomGroupRow.name, ZoomGroupRow.total_members
+        ).where(ZoomGroupRow.zoom_account_id == account)
         return [tuple(row) for row in (await self.session.execute(statement)).tuples().all()]
-
-    async def by_id(self, account: str, group_id: str) -> ZoomGroupRow | None:
-        return await self.session.get(ZoomGroupRow, (account, group_id))
-
-    def _matching(self, account: str, query: str):
-        conditions = [ZoomGroupRow.zoom_account_id == account]
-        if query:
-            conditions.append(ZoomGroupRow.name_folded.contains(fold(query), autoescape=True))
-        return conditions
-
-    async def page(self, account: str, query: str, offset: int, limit: int) -> tuple[list[ZoomGroupRow], int]:
-        """One page of matching groups in name order, and how many match in all (one query)."""
-        statement = (
-            select(ZoomGroupRow, func.count().over())
-            .where(*self._matching(account, query))
-            .order_by(ZoomGroupRow.name_folded, ZoomGroupRow.group_id)
-            .offset(offset)
-            .limit(limit)
-        )
-        rows = (await self.session.execute(statement)).all()
-        if rows:
-            return [row for row, _ in rows], int(rows[0][1])
-        return [], await self.count(account, query)  # past the end (or an empty page asked for)
-
-    async def count(self, account: str, query: str) -> int:
-        statement = select(func.count()).select_from(ZoomGroupRow).where(*self._matching(account, query))
-        return int((await self.session.execute(statement)).scalar_one())

@@ -124,3 +124,26 @@ async def test_of_groups_sharing_a_name_the_lowest_id_wins(stack):
     directory.refresh_on_miss_after = timedelta(0)
     group, _ = await directory.find("TWINS")
     assert group.id == "aa-first"
+
+
+async def test_listings_read_the_index_in_name_order_and_follow_refreshes(stack):
+    here = stack.runtime.services.deps.directory
+    groups, total = await here.page("", 0, 1000)
+    assert total == len(groups) == len(stack.zoom.groups)
+    assert [g.name.casefold() for g in groups] == sorted(g["name"].casefold() for g in stack.zoom.groups)
+
+    stack.zoom.add_group("100% Sales_Team", total_members=3)
+    stack.zoom.add_group("1000 Sales Team")
+    assert await here.refresh()  # this replica's own refresh is listed at once
+    groups, total = await here.page("0% SALES_", 0, 10)  # % and _ are plain characters
+    assert [(g.name, g.total_members) for g in groups] == [("100% Sales_Team", 3)] and total == 1
+    _, sales = await here.page("sales", 0, 100)
+    assert sales >= 3 and await here.page("sales", 1, 0) == ([], sales)  # an empty page still counts
+
+    next(g for g in stack.zoom.groups if g["name"] == "1000 Sales Team")["name"] = "Renamed"
+    async with other_replica(stack) as there:
+        assert await there.refresh()
+    assert [g.name for g in (await here.page("1000 sales", 0, 10))[0]] == ["1000 Sales Team"], "within the recheck"
+    here.recheck = 0.0
+    assert (await here.page("1000 sales", 0, 10)) == ([], 0)
+    assert [g.name for g in (await here.page("renamed", 0, 10))[0]] == ["Renamed"]

@@ -1,9 +1,9 @@
 """Zoom groups, read from the database copy; refreshed from Zoom on a schedule and on a miss.
 
-Name lookups (every command naming a group) read a per-process index of that copy, checked
-against the copy's sync time every few seconds and on a miss: a dict lookup instead of a
-database round trip. The database stays the only source: a new replica or a restart just
-reads the index again.
+Name lookups (every command naming a group) and listings (status pages, the typeahead) read
+a per-process index of that copy, checked against the copy's sync time every few seconds and
+on a miss: a dict lookup or a list slice instead of a database query and 40 ORM rows. The
+database stays the only source: a new replica or a restart just reads the index again.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ LEASE = timedelta(minutes=2)  # how long one replica may take to read all groups
 class _Index:
     synced_at: datetime | None
     checked: float  # event-loop time of the last check against the database
-    groups: dict[str, tuple[str, str, int]]  # folded name → (id, name, members)
+    listing: list[tuple[str, str, str, int]]  # (folded name, id, name, members), in name order
+    groups: dict[str, tuple[str, str, int]]  # folded name → (id, name, members); of twins, the first listed
 
 
 class GroupDirectory:
@@ -74,6 +75,7 @@ class GroupDirectory:
             await repo.directory.replace(
                 self._account, [(g.id, g.name, g.total_members) for g in groups], utcnow()
             )
+        self._index = None  # this replica's next read sees its own refresh at once
         log.info("directory refreshed: %d Zoom groups", len(groups))
         return True
 
@@ -104,6 +106,15 @@ class GroupDirectory:
             return ZoomGroup(*found), ()
         return None, closest(name, [(folded, real) for folded, (_, real, _) in index.groups.items()])
 
+    async def page(self, query: str, offset: int, limit: int) -> tuple[list[ZoomGroup], int]:
+        """Groups whose names contain ``query`` (any case), in name order: one page and the total."""
+        await self._ensure_loaded()
+        listing = (await self._current()).listing
+        wanted = fold(query)
+        if wanted:
+            listing = [row for row in listing if wanted in row[0]]
+        return [ZoomGroup(gid, real, n) for _, gid, real, n in listing[offset : offset + max(0, limit)]], len(listing)
+
     async def _current(self, *, force: bool = False) -> _Index:
         """The index, read again when the database holds a newer copy."""
         loop = asyncio.get_running_loop()
@@ -122,20 +133,14 @@ class GroupDirectory:
                     return index
                 # The time was read first: a refresh committing in between makes the rows newer
                 # than it says, and the next check reads them again (never the other way round).
-                rows = await repo.directory.names(self._account)
-            # Rows come lowest id last, so among same-named groups the lowest id wins.
-            self._index = _Index(synced_at, checked, {folded: (gid, real, n) for folded, gid, real, n in rows})
+                listing = await repo.directory.names(self._account)
+            # Sorted here, not by the database, so every replica and database orders names alike.
+            listing.sort()
+            groups: dict[str, tuple[str, str, int]] = {}
+            for folded, gid, real, n in listing:
+                groups.setdefault(folded, (gid, real, n))  # of same-named groups, the lowest id wins
+            self._index = _Index(synced_at, checked, listing, groups)
             return self._index
-
-    async def page(self, query: str, offset: int, limit: int) -> tuple[list[ZoomGroup], int]:
-        """Groups whose names contain ``query``, in name order: one page and the total."""
-        await self._ensure_loaded()
-        async with self._db.transaction() as repo:
-            if limit > 0:
-                rows, total = await repo.directory.page(self._account, query, offset, limit)
-            else:
-                rows, total = [], await repo.directory.count(self._account, query)
-        return [ZoomGroup(r.group_id, r.name, r.total_members) for r in rows], total
 
 
 def closest(name: str, names: list[tuple[str, str]], limit: int = 5) -> tuple[str, ...]:
