@@ -132,12 +132,15 @@ class JobQueue:
     async def _admit(self) -> None:
         loop = asyncio.get_running_loop()
         while self._waiting:
-            if self._acking and loop.time() < self._waiting[0][0]:
-                with contextlib.suppress(asyncio.TimeoutError):
-                    await asyncio.wait_for(self._quiet.wait(), self._waiting[0][0] - loop.time())
-                await asyncio.sleep(LULL)  # a burst has gaps between requests: wait for a real lull
+            now = loop.time()
+            idle = 0.0 if self._acking else now - self._last_acked  # how long no Slack request was in flight
+            if idle < LULL and now < self._waiting[0][0]:
+                if self._acking:
+                    with contextlib.suppress(asyncio.TimeoutError):
+                        await asyncio.wait_for(self._quiet.wait(), self._waiting[0][0] - now)
+                await asyncio.sleep(LULL)  # between a burst's requests there are gaps: wait for a real lull
                 continue
-            if len(self._running) >= self._busy_running and (self._acking or loop.time() - self._last_acked < QUIET):
+            if idle < QUIET and len(self._running) >= self._busy_running:
                 # Jobs let in by a lull, or overdue ones, trickle in while a burst lasts.
                 await asyncio.sleep(LULL)
                 continue

@@ -89,3 +89,24 @@ async def test_jobs_wait_for_acks_and_overdue_ones_trickle_in_during_a_burst(db)
     assert started == [0, 1, 2, 3, 4, 5], "once no request is in flight, the rest run"
     release.set()
     assert await queue.drain(10)
+
+
+async def test_a_gap_between_a_bursts_requests_is_not_a_lull(db):
+    queue = JobQueue(db, Vault([generate_key()]), defer=5.0)
+    started: list[float] = []
+
+    async def work(payload: dict) -> None:
+        started.append(asyncio.get_running_loop().time())
+
+    queue.register("work", work)
+    loop = asyncio.get_running_loop()
+    with queue.acking():
+        await queue.submit("work", {})
+    burst_until = loop.time() + 0.4
+    while loop.time() < burst_until:  # requests 2 ms apart: none in flight for a moment, again and again
+        with queue.acking():
+            await asyncio.sleep(0.001)
+        await asyncio.sleep(0.002)
+    assert started == [], "the job waits out the burst, not each gap in it"
+    assert await queue.drain(5)
+    assert len(started) == 1 and started[0] >= burst_until
