@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
-import uuid
 from collections.abc import Iterable
 from contextvars import ContextVar
 from datetime import datetime, timezone
@@ -24,6 +24,9 @@ _PATTERNS = [
     re.compile(r"eyJ[A-Za-z0-9_-]{4,}\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*"),  # JWTs
     re.compile(r"(?i)((?:state|code|client_secret|token|access_token)=)[^&\s\"']+"),
 ]
+# What every pattern above needs somewhere in the text: one scan clears most lines (the access
+# log's above all) instead of one per pattern.
+_MAYBE = re.compile(r"(?i)xox|xapp-|bearer|eyJ|=")
 
 
 _REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
@@ -32,7 +35,7 @@ _WELL_FORMED_ID = re.compile(r"^[0-9a-f]{32}$")
 
 def start_request() -> str:
     """A new request id for what runs in this context from now on."""
-    request_id = uuid.uuid4().hex
+    request_id = os.urandom(16).hex()  # as random as uuid4, without building a UUID on every request
     _REQUEST_ID.set(request_id)
     return request_id
 
@@ -55,6 +58,8 @@ class RedactingFilter(logging.Filter):
     def redact(self, text: str) -> str:
         for secret in self._secrets:
             text = text.replace(secret, "[redacted]")
+        if not _MAYBE.search(text):
+            return text
         for pattern in _PATTERNS:
             text = pattern.sub(lambda m: (m.group(1) if m.groups() else "") + "[redacted]", text)
         return text
