@@ -51,6 +51,7 @@ class JobQueue:
         max_running: int = 100,
         busy_running: int = 4,
         defer: float = 2.0,
+        lull: float = LULL,
     ):
         self._db = db
         self._vault = vault
@@ -64,6 +65,7 @@ class JobQueue:
         self._waiting: collections.deque[tuple[float, int, str, dict[str, Any]]] = collections.deque()
         self._pump: asyncio.Task | None = None
         self._defer = defer
+        self._lull = lull
         self._busy_running = busy_running
         self._acking = 0  # Slack requests being acked right now
         self._last_acked = float("-inf")  # event-loop time the last one finished
@@ -134,15 +136,15 @@ class JobQueue:
         while self._waiting:
             now = loop.time()
             idle = 0.0 if self._acking else now - self._last_acked  # how long no Slack request was in flight
-            if idle < LULL and now < self._waiting[0][0]:
+            if idle < self._lull and now < self._waiting[0][0]:
                 if self._acking:
                     with contextlib.suppress(asyncio.TimeoutError):
                         await asyncio.wait_for(self._quiet.wait(), self._waiting[0][0] - now)
-                await asyncio.sleep(LULL)  # between a burst's requests there are gaps: wait for a real lull
+                await asyncio.sleep(self._lull)  # between a burst's requests there are gaps: wait for a real lull
                 continue
             if idle < QUIET and len(self._running) >= self._busy_running:
                 # Jobs let in by a lull, or overdue ones, trickle in while a burst lasts.
-                await asyncio.sleep(LULL)
+                await asyncio.sleep(self._lull)
                 continue
             await self._slots.acquire()
             _, job_id, kind, payload = self._waiting.popleft()

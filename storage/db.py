@@ -16,6 +16,7 @@ _BACKGROUND: ContextVar[bool] = ContextVar("background", default=False)
 # Background transactions at once. A few hide PostgreSQL's round trips; more only let a crowd of
 # jobs (say, a hundred whose slow upstream calls returned together) take the pool and the CPU at once.
 BACKGROUND_CONNECTIONS = 8
+ACK_RESERVE = 4  # PostgreSQL connections background work always leaves to Slack's acks
 
 
 @contextmanager
@@ -65,7 +66,7 @@ class Database:
         self._sessions = async_sessionmaker(self.engine, expire_on_commit=False)
         pool = _pool(url) | engine_kwargs
         connections = pool["pool_size"] + pool["max_overflow"]
-        self._background = asyncio.Semaphore(max(1, min(BACKGROUND_CONNECTIONS, connections - 4)))  # 4 for acks
+        self._background = asyncio.Semaphore(max(1, min(BACKGROUND_CONNECTIONS, connections - ACK_RESERVE)))
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repository]:

@@ -67,6 +67,15 @@ def test_the_filter_redacts_token_shapes():
     assert "tenant=t" in line
 
 
+@pytest.mark.parametrize(
+    "secret", ["Bearer abc.def.ghi", "xoxb-123-456", "xapp-1-A2-b3", "eyJhbGciOi.eyJzdWIiOiJ4In0.sig", "state=zzz"]
+)
+def test_each_token_shape_is_redacted_on_its_own(secret):
+    """A line holding only one shape (no `=` elsewhere) still passes the quick scan to its pattern."""
+    line = logs.RedactingFilter([]).redact(f"POST /x {secret} done")
+    assert "[redacted]" in line and secret.split()[-1].split("=")[-1] not in line
+
+
 async def test_expired_consent_requests_are_purged_and_audit_kept(stack):
     _, url = await enable(stack, "enable account")
     old = utcnow() - KEEP_EXPIRED - timedelta(hours=1)
