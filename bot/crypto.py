@@ -1,11 +1,26 @@
-"""Encryption at rest: MultiFernet so keys can rotate (first encrypts, all decrypt)."""
+"""Encryption at rest: MultiFernet so keys can rotate (first encrypts, all decrypt).
+
+Short-lived rows (queued jobs) are sealed with AES-256-GCM under a key derived from each
+Fernet key instead: every Slack ack writes one, and Fernet (AES-CBC, an HMAC and base64, new
+cipher objects each time) costs several times as much. The same keys rotate both.
+"""
 
 from __future__ import annotations
 
+import base64
 import json
+import os
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+_TRANSIENT = b"\x01"  # format byte of sealed transient rows; Fernet tokens begin with "g"
+_TRANSIENT_INFO = b"zoomcal transient rows v1"
+_NONCE = 12
 
 
 class DecryptionError(Exception):
@@ -17,6 +32,7 @@ class Vault:
         if not keys:
             raise ValueError("at least one encryption key is required")
         self._fernet = MultiFernet([Fernet(k) for k in keys])
+        self._transient = [AESGCM(_derive(k)) for k in keys]
 
     def encrypt_json(self, value: dict[str, Any]) -> bytes:
         return self._fernet.encrypt(json.dumps(value, separators=(",", ":")).encode())
@@ -40,6 +56,33 @@ class Vault:
     def rotate(self, token: bytes) -> bytes:
         """Re-encrypt under the first key."""
         return self._fernet.rotate(token)
+
+    def seal_transient(self, plaintext: bytes) -> bytes:
+        """Ciphertext for a row that lives minutes (a queued job): AES-GCM under the first key."""
+        nonce = os.urandom(_NONCE)  # random, so equal plaintexts never share a ciphertext
+        return _TRANSIENT + nonce + self._transient[0].encrypt(nonce, plaintext, _TRANSIENT)
+
+    def open_transient(self, sealed: bytes) -> bytes:
+        """Opens ``seal_transient``'s rows under any configured key, and Fernet tokens (older rows)."""
+        sealed = bytes(sealed)
+        if not sealed.startswith(_TRANSIENT):
+            try:
+                return self._fernet.decrypt(sealed)
+            except InvalidToken as exc:
+                raise DecryptionError("a queued job cannot be decrypted with the configured keys") from exc
+        nonce, ciphertext = sealed[1:1 + _NONCE], sealed[1 + _NONCE:]
+        for key in self._transient:
+            try:
+                return key.decrypt(nonce, ciphertext, _TRANSIENT)
+            except InvalidTag:
+                continue
+        raise DecryptionError("a queued job cannot be decrypted with the configured keys")
+
+
+def _derive(fernet_key: str) -> bytes:
+    """An AES-256 key of its own for transient rows, from a Fernet key (HKDF-SHA256)."""
+    material = base64.urlsafe_b64decode(fernet_key)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=_TRANSIENT_INFO).derive(material)
 
 
 def generate_key() -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
+import json
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterator
@@ -62,7 +63,9 @@ class JobQueue:
         self._pending: list[tuple[str, bytes, asyncio.Future]] = []
         self._writer: asyncio.Task | None = None
         self._slots = asyncio.Semaphore(max_running)
-        self._waiting: collections.deque[tuple[float, int, str, dict[str, Any]]] = collections.deque()
+        # Waiting jobs keep their payload as JSON text: a burst leaves thousands waiting, and as
+        # dicts they were thousands of objects for the garbage collector to walk again and again.
+        self._waiting: collections.deque[tuple[float, int, str, str]] = collections.deque()
         self._pump: asyncio.Task | None = None
         self._defer = defer
         self._lull = lull
@@ -88,11 +91,12 @@ class JobQueue:
             raise KeyError(f"no job handler for {kind!r}")
         written = asyncio.get_running_loop().create_future()
         payload = payload | {REQUEST_ID_KEY: logs.request_id(), PROMISED_AT: time.time()}  # the flow goes on
-        self._pending.append((kind, self._vault.encrypt_json(payload), written))
+        text = json.dumps(payload, separators=(",", ":"))  # what the job gets here is what a resumed one would
+        self._pending.append((kind, self._vault.seal_transient(text.encode()), written))
         if self._writer is None or self._writer.done():
             self._writer = asyncio.create_task(self._write_pending())
         job_id = await written
-        self._start(job_id, kind, payload)
+        self._start(job_id, kind, text)
 
     async def _write_pending(self) -> None:
         while self._pending:
@@ -125,7 +129,7 @@ class JobQueue:
                 self._last_acked = asyncio.get_running_loop().time()
                 self._quiet.set()
 
-    def _start(self, job_id: int, kind: str, payload: dict[str, Any]) -> None:
+    def _start(self, job_id: int, kind: str, payload: str) -> None:
         self._held.add(job_id)
         self._waiting.append((asyncio.get_running_loop().time() + self._defer, job_id, kind, payload))
         if self._pump is None or self._pump.done():
@@ -154,7 +158,8 @@ class JobQueue:
             task.add_done_callback(lambda _: self._slots.release())
             await asyncio.sleep(0)  # let the job take its first step before admitting the next
 
-    async def _run(self, job_id: int, kind: str, payload: dict[str, Any]) -> None:
+    async def _run(self, job_id: int, kind: str, text: str) -> None:
+        payload = json.loads(text)
         logs.follow(payload.pop(REQUEST_ID_KEY, None))
         try:
             with background():  # its transactions (and its tasks') leave the database to acks first
@@ -208,7 +213,7 @@ class JobQueue:
         started = 0
         for job in jobs:
             try:
-                payload = self._vault.decrypt_json(job.payload)
+                payload = self._vault.open_transient(job.payload).decode()
             except DecryptionError:
                 log.error("job %s cannot be decrypted with the configured keys", job.id)
                 continue

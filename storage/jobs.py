@@ -35,8 +35,8 @@ class JobRepository:
 
         Every Slack ack waits for this, so it is one multi-row INSERT … RETURNING per 64 jobs,
         as plain SQL cached per row count: the ORM costs a round trip per row, and compiling a
-        multi-row INSERT costs more than running it. Payloads are unique (Fernet tokens carry a
-        random IV), so they map the returned ids back to the jobs.
+        multi-row INSERT costs more than running it. Payloads are unique (each is sealed
+        with a random nonce), so they map the returned ids back to the jobs.
         """
         naive = tuple(t.astimezone(timezone.utc).replace(tzinfo=None) for t in (now, lease_until))  # as UTCDateTime
         connection = await self.session.connection()

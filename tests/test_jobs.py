@@ -111,3 +111,29 @@ async def test_a_gap_between_a_bursts_requests_is_not_a_lull(db):
     assert started == [], "the job waits out the burst, not each gap in it"
     assert await queue.drain(5)
     assert len(started) == 1 and started[0] >= burst_until
+
+
+async def test_queued_payloads_are_sealed_and_older_fernet_rows_resume(db):
+    vault = Vault([generate_key()])
+    queue = JobQueue(db, vault, max_running=1)
+    seen: list[dict] = []
+    release = asyncio.Event()
+
+    async def work(payload: dict) -> None:
+        seen.append(payload)
+        await release.wait()
+
+    queue.register("work", work)
+    await queue.submit("work", {"response_url": "https://hooks.slack.com/commands/T1/secret-capability"})
+    queued = [row for row in await job_rows(db) if row.status == "queued"]
+    assert queued and all(b"secret-capability" not in bytes(row.payload) for row in queued), "no plaintext at rest"
+    release.set()
+    assert await queue.drain(10)
+    assert seen[0]["response_url"].endswith("secret-capability")
+
+    async with db.transaction() as repo:  # a row queued by a replica that sealed jobs with Fernet
+        now = utcnow()
+        await repo.jobs.add("work", vault.encrypt_json({"n": 7}), now=now, lease_until=now - timedelta(seconds=1))
+    assert await queue.resume_orphans() == 1
+    assert await queue.drain(10)
+    assert seen[-1]["n"] == 7
