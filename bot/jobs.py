@@ -134,9 +134,9 @@ class JobQueue:
                 self._last_acked = asyncio.get_running_loop().time()
                 self._quiet.set()
 
-    def _start(self, job_id: int, kind: str, payload: str) -> None:
+    def _start(self, job_id: int, kind: str, text: str) -> None:
         self._held.add(job_id)
-        self._waiting.append((asyncio.get_running_loop().time() + self._defer, job_id, kind, payload))
+        self._waiting.append((asyncio.get_running_loop().time() + self._defer, job_id, kind, text))
         if self._pump is None or self._pump.done():
             self._pump = asyncio.create_task(self._admit())
 
