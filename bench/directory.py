@@ -28,6 +28,8 @@ from bot.services.base import Deps
 from bot.services.directory import GroupDirectory
 from bot.services.overview import PAGE_SIZE, OverviewService
 from bot.services.results import StatusReport
+from bot.services.states import ScopeStates
+from bot.tasks import Tasks
 from handlers.blocks import messages
 from storage import migrate
 from storage.db import Database
@@ -44,6 +46,7 @@ def status_service(db: Database, zoom, directory: GroupDirectory, account: str) 
     return OverviewService(Deps(
         db=db, vault=Vault([generate_key()]), access=access, directory=directory, microsoft=None, notifier=None,
         zoom_account_id=account, consent_ttl=timedelta(minutes=30), workspaces=None,
+        states=ScopeStates(db, account), tasks=Tasks(),
     ))
 
 

@@ -32,6 +32,8 @@ from bot.services.access import AccessPolicy
 from bot.services.base import Deps
 from bot.services.directory import GroupDirectory
 from bot.services.maintenance import Maintenance
+from bot.services.states import ScopeStates
+from bot.tasks import Tasks
 from bot.workspaces import BOT_SCOPES, InstalledWorkspaces, SingleWorkspace, Workspaces
 from handlers import installs
 from handlers.notifier import SlackNotifier
@@ -59,6 +61,7 @@ class Runtime:
     services: Services
     verifier: SignatureVerifier | None  # None in Socket Mode: nothing arrives at /slack/events
     jobs: JobQueue
+    tasks: Tasks
 
     async def close(self) -> None:
         await self.http.close()
@@ -102,6 +105,7 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
         discover_instances=settings.authority_is_microsoft,
     )
     directory = GroupDirectory(db, zoom, settings.zoom_account_id)
+    tasks = Tasks()
     services = Services.build(
         Deps(
             db=db,
@@ -113,6 +117,8 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
             zoom_account_id=settings.zoom_account_id,
             consent_ttl=timedelta(seconds=settings.consent_ttl),
             workspaces=workspaces,
+            states=ScopeStates(db, settings.zoom_account_id),
+            tasks=tasks,
         )
     )
     jobs = JobQueue(db, services.deps.vault)
@@ -123,17 +129,17 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
         # /slack/events checks every signature before anything is parsed (slack_events below), so
         # Bolt need not check it again; Socket Mode requests arrive unsigned over Slack's WebSocket.
         request_verification_enabled=False,
-        # Each listener only persists its job and acks, so Bolt may run it before answering. By
-        # default Bolt runs listeners as tasks and polls every 10 ms for their ack: 10 ms on every
-        # answer, and a wake-up per poll.
+        # Listeners answer from memory, or persist a job, or start a task, and then ack: Bolt may run
+        # them before answering. By default Bolt runs listeners as tasks and polls every 10 ms for
+        # their ack: 10 ms on every answer, and a wake-up per poll.
         process_before_response=True,
         **(_installs(settings, db, store, workspaces, services) if store is not None else {}),
     )
     if socket_mode:
         bolt.use(_socket_request_id)
-    handlers.register(bolt, services, jobs, workspaces)
+    handlers.register(bolt, services, jobs, tasks, workspaces)
     verifier = None if socket_mode else SignatureVerifier(settings.slack_signing_secret)
-    return Runtime(settings, db, http, bolt, services, verifier, jobs)
+    return Runtime(settings, db, http, bolt, services, verifier, jobs, tasks)
 
 
 def _installs(settings: Settings, db: Database, store, authorize: InstalledWorkspaces, services: Services) -> dict:
@@ -190,6 +196,8 @@ def create_web_app(settings: Settings, *, migrate_db: bool = True, socket_mode: 
             await asyncio.wait_for(schedule, DRAIN_SECONDS)
         except asyncio.TimeoutError:
             log.warning("maintenance did not stop in time")
+        if not await runtime.tasks.drain(DRAIN_SECONDS):
+            log.warning("stopping with dialogs or Home tab updates still under way")
         if not await runtime.jobs.drain(DRAIN_SECONDS):
             log.warning("stopping with jobs still running; another replica will resume them")
         await runtime.close()
@@ -228,9 +236,7 @@ async def slack_events(request: web.Request) -> web.StreamResponse:
 
 
 async def _slack_events(request: web.Request) -> tuple[web.StreamResponse, str]:
-    runtime = request.app[RUNTIME]
-    with runtime.jobs.acking():
-        return await _ack(runtime, request)
+    return await _ack(request.app[RUNTIME], request)
 
 
 async def _ack(runtime: Runtime, request: web.Request) -> tuple[web.StreamResponse, str]:

@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 _TRANSIENT = b"\x01"  # format byte of sealed transient rows; Fernet tokens begin with "g"
+_BOUND = b"\x02"  # format byte of transient rows bound to a context (a job's kind and id)
 _TRANSIENT_INFO = b"zoomcal transient rows v1"
 _NONCE = 12
 
@@ -57,15 +58,25 @@ class Vault:
         """Re-encrypt under the first key."""
         return self._fernet.rotate(token)
 
-    def seal_transient(self, plaintext: bytes) -> bytes:
-        """Ciphertext for a row that lives minutes (a queued job): AES-GCM under the first key."""
-        nonce = os.urandom(_NONCE)  # random, so equal plaintexts never share a ciphertext
-        return _TRANSIENT + nonce + self._transient[0].encrypt(nonce, plaintext, _TRANSIENT)
+    def seal_transient(self, plaintext: bytes, context: bytes | None = None) -> bytes:
+        """Ciphertext for a row that lives minutes (a queued job): AES-GCM under the first key.
 
-    def open_transient(self, sealed: bytes) -> bytes:
+        With ``context`` (a job's kind and id), it opens only with the same context: a payload
+        copied into another row, or read as another kind, does not open.
+        """
+        nonce = os.urandom(_NONCE)  # random, so equal plaintexts never share a ciphertext
+        if context is None:
+            return _TRANSIENT + nonce + self._transient[0].encrypt(nonce, plaintext, _TRANSIENT)
+        return _BOUND + nonce + self._transient[0].encrypt(nonce, plaintext, _BOUND + context)
+
+    def open_transient(self, sealed: bytes, context: bytes | None = None) -> bytes:
         """Opens ``seal_transient``'s rows under any configured key, and Fernet tokens (older rows)."""
         sealed = bytes(sealed)
-        if not sealed.startswith(_TRANSIENT):
+        if sealed.startswith(_BOUND):
+            associated = _BOUND + (context or b"")
+        elif sealed.startswith(_TRANSIENT):
+            associated = _TRANSIENT  # sealed before rows were bound to their context
+        else:
             try:
                 return self._fernet.decrypt(sealed)
             except InvalidToken as exc:
@@ -73,7 +84,7 @@ class Vault:
         nonce, ciphertext = sealed[1:1 + _NONCE], sealed[1 + _NONCE:]
         for key in self._transient:
             try:
-                return key.decrypt(nonce, ciphertext, _TRANSIENT)
+                return key.decrypt(nonce, ciphertext, associated)
             except InvalidTag:
                 continue
         raise DecryptionError("a queued job cannot be decrypted with the configured keys")

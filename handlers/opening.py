@@ -1,4 +1,11 @@
-"""Opening a modal whose content needs slow checks, before Slack's trigger_id expires."""
+"""Opening a dialog beside the ack, while the command's trigger_id is alive.
+
+A trigger_id dies about 3 s after the command or click. The listener waits up to
+``PLACEHOLDER_AFTER`` for the permission and group checks (from memory, normally at once):
+a refusal is answered in the ack; otherwise the ack goes out and ``open_dialog`` runs beside
+it, waiting behind nobody. When the checks take longer (a cold lookup against a slow Zoom), a
+placeholder dialog opens first and is filled in when they finish.
+"""
 
 from __future__ import annotations
 
@@ -11,36 +18,41 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.services.results import Problem
 from handlers.blocks import modals
 
-# A trigger_id dies about 3 s after the click or command. If the permission and group checks
-# take longer than this, a placeholder modal opens first and is filled in when they finish.
-PLACEHOLDER_AFTER = 1.2
+# The dialog should open within a second of the command, also during a burst: half of that
+# for the checks, the rest for views.open on a busy event loop.
+PLACEHOLDER_AFTER = 0.5
 
 
-async def open_modal(
+async def prepare(preparing: Awaitable) -> tuple[asyncio.Future, bool]:
+    """Starts the checks; returns them and whether they finished within PLACEHOLDER_AFTER."""
+    task = asyncio.ensure_future(preparing)
+    done, _ = await asyncio.wait({task}, timeout=PLACEHOLDER_AFTER)
+    return task, bool(done)
+
+
+async def open_dialog(
     client: AsyncWebClient,
     trigger_id: str,
-    preparing: Awaitable,
+    preparing: asyncio.Future,
     form_type: type,
     build: Callable[[object], dict],
 ):
-    """Opens ``build(form)`` when ``preparing`` yields a ``form_type``; returns any other result to answer.
+    """Opens ``build(form)`` when ``preparing`` yields a ``form_type``; returns any other result to tell.
 
-    Returns None when a modal shows the outcome.
+    Returns None when a dialog shows the outcome.
     """
-    task = asyncio.ensure_future(preparing)
-    done, _ = await asyncio.wait({task}, timeout=PLACEHOLDER_AFTER)
     try:
-        if done:
-            result = task.result()
+        if preparing.done():
+            result = preparing.result()
             if not isinstance(result, form_type):
                 return result
             await client.views_open(trigger_id=trigger_id, view=build(result))
             return None
         opened = await client.views_open(trigger_id=trigger_id, view=modals.loading_modal())
-        result = await task
+        result = await preparing
         view = build(result) if isinstance(result, form_type) else modals.outcome_modal(modals.MODAL_TITLE, result)
         await client.views_update(view_id=opened["view"]["id"], view=view)
         return None
     except SlackApiError as exc:
-        task.cancel()
+        preparing.cancel()
         return Problem(f"Slack would not open the dialog ({exc.response.get('error')}). Please try again.")

@@ -1,4 +1,4 @@
-"""Answering Slack from a job: through response_url, or by updating a modal."""
+"""Answering Slack after the ack: through response_url, or by updating a modal."""
 
 from __future__ import annotations
 
@@ -48,6 +48,11 @@ def actor_data(actor: Actor) -> dict[str, str]:
 
 def actor_from(data: dict) -> Actor:
     return Actor(data["team_id"], data["user_id"])
+
+
+def lane(actor: Actor) -> str:
+    """Whose jobs these are: a user's jobs run one at a time, in order (bot.jobs)."""
+    return f"{actor.team_id}:{actor.user_id}"
 
 
 def choices_from(data: dict) -> Choices:

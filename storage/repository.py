@@ -7,7 +7,7 @@ from datetime import datetime
 from enum import Enum
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -42,6 +42,20 @@ class Consumed:
 
 
 _FRESH = {"populate_existing": True}
+# What a replica's read model keeps of each integration row (bot.services.states).
+SCOPE_COLUMNS = (
+    Integration.scope_kind,
+    Integration.group_id,
+    Integration.scope_name,
+    Integration.status,
+    Integration.detail,
+    Integration.updated_by,
+    Integration.updated_at,
+    Integration.enabled_by,
+    Integration.enabled_at,
+    Integration.last_verified_at,
+    Integration.version,
+)
 
 
 def _scope(key: ScopeKey) -> tuple:
@@ -77,6 +91,37 @@ class Repository:
     async def integrations(self, zoom_account_id: str) -> list[Integration]:
         query = select(Integration).where(Integration.zoom_account_id == zoom_account_id)
         return list((await self.session.execute(query)).scalars())
+
+    async def scope_rows(self, zoom_account_id: str, now: datetime) -> list[tuple]:
+        """Every configured scope with its stored credentials (ciphertext) and open consent link's expiry.
+
+        Plain rows, not ORM objects: a replica reads them all every second or two to answer reads.
+        """
+        open_links = (
+            select(
+                ConsentRequest.scope_kind,
+                ConsentRequest.group_id,
+                func.max(ConsentRequest.expires_at).label("expires_at"),
+            )
+            .where(
+                ConsentRequest.zoom_account_id == zoom_account_id,
+                ConsentRequest.used_at.is_(None),
+                ConsentRequest.cancelled_at.is_(None),
+                ConsentRequest.expires_at > now,
+            )
+            .group_by(ConsentRequest.scope_kind, ConsentRequest.group_id)
+            .subquery()
+        )
+        query = (
+            select(*SCOPE_COLUMNS, Credential.ciphertext, open_links.c.expires_at)
+            .outerjoin(Credential, Credential.integration_id == Integration.id)
+            .outerjoin(
+                open_links,
+                (open_links.c.scope_kind == Integration.scope_kind) & (open_links.c.group_id == Integration.group_id),
+            )
+            .where(Integration.zoom_account_id == zoom_account_id)
+        )
+        return [tuple(row) for row in await self.session.execute(query)]
 
     async def save_status(
         self,

@@ -52,11 +52,43 @@ async def rows(stack: Stack, model):
         return list((await repo.session.execute(select(model))).scalars())
 
 
-async def last_response(stack: Stack, count: int = 1) -> str:
-    responses = await stack.slack.wait_for(final_answer, count=count)
-    payload = responses[count - 1].json()
+async def last_response(stack: Stack, count: int = 1, timeout: float = 5.0) -> str:
+    """The ``count``-th answer the bot gave, as text: in a command's ack, or posted to a response_url."""
+    return text_of(await answer(stack, count, timeout))
+
+
+async def answer(stack: Stack, count: int = 1, timeout: float = 5.0) -> dict:
+    """The ``count``-th answer (ack bodies and response_url posts, in the order they came)."""
+
+    def found():
+        posts = [(r.at, r.json()) for r in stack.slack.requests if final_answer(r)]
+        answers = sorted(stack.acked + posts, key=lambda pair: pair[0])
+        return answers if len(answers) >= count else None
+
+    payload = (await stack.slack.wait_until(found, timeout, f"{count} answer(s)"))[count - 1][1]
     assert payload.get("response_type", "ephemeral") == "ephemeral"
-    return "\n".join([payload["text"], *block_texts(payload.get("blocks") or [])])
+    return payload
+
+
+async def command_answer(stack: Stack, text: str, user: str = ADMIN, *, base: str | None = None) -> dict:
+    """Sends a read (status, help, disable's confirmation…) and returns its answer, which rides in the ack."""
+    status, body, _ = await stack.command(text, user, base=base)
+    assert status == 200, body
+    return ack_answer(body)
+
+
+async def answer_to(stack: Stack, body: str, timeout: float = 15.0) -> dict:
+    """The answer to the command just sent: in its ack, or (when Zoom was slow) posted by its job."""
+    if holding(body):
+        return await response_at(stack, stack.last_response_url, timeout=timeout)
+    return ack_answer(body)
+
+
+def ack_answer(body: str) -> dict:
+    """The answer inside a command's ack (a read answers there)."""
+    payload = json.loads(body)
+    assert payload.get("response_type") == "ephemeral", payload
+    return payload
 
 
 def block_texts(blocks: list[dict]) -> list[str]:
@@ -107,6 +139,11 @@ async def response_at(stack: Stack, response_url: str, timeout: float = 5.0) -> 
 def final_answer(request) -> bool:
     """A response_url post that is an answer, not the holding note sent while Zoom is slow."""
     return "/response/" in request.path and b"answer follows" not in request.body
+
+
+def holding(body: str) -> bool:
+    """An ack that says the answer follows (Zoom or Microsoft were slow)."""
+    return "answer follows" in body
 
 
 def buttons(blocks: list[dict]) -> list[dict]:

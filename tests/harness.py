@@ -76,6 +76,7 @@ class Stack:
         port = runner.addresses[0][1]
         self.url = f"http://127.0.0.1:{port}"
         self.http = await self._stack.enter_async_context(aiohttp.ClientSession())
+        self.acked: list[tuple[float, dict]] = []  # (when, body) of every ack that carried an answer
         return self
 
     @property
@@ -99,6 +100,7 @@ class Stack:
     ) -> tuple[int, str, str]:
         """Sends `/zoomcal text`; returns (status, body, trigger_id)."""
         trigger_id = self.slack.new_trigger_id()
+        self.last_response_url = self.slack.new_response_url()
         form = {
             "token": "legacy",
             "team_id": team,
@@ -110,13 +112,22 @@ class Stack:
             "command": "/zoomcal",
             "text": text,
             "api_app_id": "A0ZOOMCAL",
-            "response_url": self.slack.new_response_url(),
+            "response_url": self.last_response_url,
             "trigger_id": trigger_id,
         }
         status, body = await self.post_slack(
             urlencode(form).encode(), content_type="application/x-www-form-urlencoded", base=base
         )
+        self._note_ack(body)
         return status, body, trigger_id
+
+    def _note_ack(self, body: str) -> None:
+        try:
+            payload = json.loads(body) if body else None
+        except ValueError:
+            return
+        if isinstance(payload, dict) and payload.get("text"):
+            self.acked.append((time.monotonic(), payload))
 
     async def interact(self, payload: dict, *, base: str | None = None) -> tuple[int, str]:
         body = urlencode({"payload": json.dumps(payload)}).encode()

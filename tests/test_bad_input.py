@@ -12,6 +12,7 @@ from bot.command import QUOTES, Verb, clean_name, parse
 from bot.services.results import UnknownGroup
 from handlers.blocks.common import escape
 from handlers.blocks.messages import message
+from tests.flows import answer_to
 from tests.harness import ADMIN
 
 NASTY = st.one_of(
@@ -81,9 +82,7 @@ async def test_commands_with_hostile_text_get_private_inert_answers(stack):
     for text in texts:
         status, body, _ = await stack.command(text)
         assert status == 200 and "Traceback" not in body
-    answers = await stack.slack.wait_for("/response/", count=len(texts), timeout=30)
-    for answer in answers:
-        payload = answer.json()
+        payload = await answer_to(stack, body)
         assert payload.get("response_type") == "ephemeral"
         visible = payload["text"] + "".join(
             b["text"]["text"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from storage.models import Credential, Integration
-from tests.flows import activate, buttons, click, consent_link, enable, rows, text_of
+from tests.flows import command_answer, activate, buttons, click, consent_link, enable, rows, text_of
 from tests.harness import ADMIN, MEMBER, TEAM, Stack, initial_values
 
 
@@ -59,8 +59,7 @@ async def test_bare_command_opens_the_configuration_dialog(stack):
 
 
 async def test_members_get_no_dialog(stack):
-    await stack.command("", MEMBER)
-    payload = (await stack.slack.wait_for("/response/"))[-1].json()
+    payload = await command_answer(stack, "", MEMBER)
     assert "only Zoom account owners and admins" in payload["text"]
     assert not stack.slack.calls("views.open")
 

@@ -12,7 +12,7 @@ import pytest
 from bot import logs
 from bot.services.maintenance import KEEP_EXPIRED, Maintenance
 from storage.models import AuditEvent, ConsentRequest, utcnow
-from tests.flows import activate, buttons, click, enable, response_at, rows, state_of
+from tests.flows import command_answer, activate, buttons, click, enable, response_at, rows, state_of
 from tests.harness import MEMBER, sign
 
 
@@ -34,8 +34,7 @@ async def test_whole_flows_log_no_secret(stack, captured):
     await stack.callback({"admin_consent": "True", "tenant": stack.tenant_id, "state": state_of(url)})  # reused
     await stack.command("status group Sales")
     await stack.command("enable account", MEMBER)
-    await stack.command("disable account")
-    payload = (await stack.slack.wait_for(lambda r: "/response/" in r.path and b"Disable and Delete" in r.body))[-1].json()
+    payload = await command_answer(stack, "disable account")
     [button] = buttons(payload["blocks"])
     await response_at(stack, await click(stack, button["action_id"], button["value"]))
     body = b"token=x&text=status"
@@ -108,7 +107,6 @@ async def test_logs_are_json_lines_and_one_request_id_follows_a_flow_to_its_call
     submits = [line for line in lines if "POST /slack/events" in line["message"]][1:]
     assert submits and all(line["request_id"] == command["request_id"] for line in submits), "the submit continues it"
 
-    await stack.command("status")
-    await stack.slack.wait_for(lambda r: "/response/" in r.path)
+    await command_answer(stack, "status")
     posts = [json.loads(line) for line in captured.getvalue().splitlines() if "POST /slack/events" in line]
     assert len({line["request_id"] for line in posts}) == 2, "a new command starts a new flow"

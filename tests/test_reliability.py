@@ -14,6 +14,8 @@ from storage.models import (
     utcnow,
 )
 from tests.flows import (
+    holding,
+    command_answer,
     activate,
     buttons,
     click,
@@ -57,8 +59,7 @@ async def test_a_disable_while_microsoft_answers_wins_and_nothing_is_stored(stac
     stack.microsoft.latency = 0.5  # the callback is busy with Microsoft for a while
     callback = asyncio.ensure_future(stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(url))))
     await stack.microsoft.wait_for("openid-configuration")  # the state is consumed by now
-    await stack.command("disable account", OWNER)
-    payload = (await stack.slack.wait_for("/response/"))[-1].json()
+    payload = await command_answer(stack, "disable account", OWNER)
     [button] = buttons(payload["blocks"])
     await response_at(stack, await click(stack, button["action_id"], button["value"], OWNER))
     status, page, _ = await callback
@@ -73,8 +74,7 @@ async def test_a_disable_while_microsoft_answers_wins_and_nothing_is_stored(stac
 async def test_enable_and_disable_at_once_never_leave_credentials_on_a_disabled_scope(stack):
     for _ in range(3):
         await activate(stack, "enable account")
-        await stack.command("disable account", OWNER)
-        payload = (await stack.slack.wait_for("/response/"))[-1].json()
+        payload = await command_answer(stack, "disable account", OWNER)
         [button] = buttons(payload["blocks"])
         view = await open_enable_modal(stack, "enable account")
         await asyncio.gather(
@@ -118,11 +118,10 @@ async def test_a_job_whose_runner_died_is_resumed_and_finishes(stack):
 async def test_sigterm_lets_work_in_flight_finish(tmp_path, database_url):
     async with Stack(tmp_path, database_url) as stack:
         replica = await Replica(stack.env).start()
-        stack.zoom.latency = 1.0  # the answer needs Zoom: it is still being worked on at SIGTERM
-        status, _, _ = await stack.command("status", base=replica.url)
-        assert status == 200
-        await asyncio.sleep(0.2)
+        stack.zoom.latency = 1.0  # the answer needs Zoom (2 s): its job is still working at SIGTERM
+        status, body, _ = await stack.command("status", base=replica.url)
+        assert status == 200 and holding(body)
         assert await replica.stop() == 0, replica.stderr
-        answers = await stack.slack.wait_for("/response/", count=2, timeout=1)  # holding note, then the answer
-        assert "Account" in answers[-1].body.decode()
+        [answer] = await stack.slack.wait_for("/response/", timeout=1)
+        assert "Account" in answer.body.decode()
         assert "Traceback" not in replica.stderr

@@ -9,6 +9,7 @@ import pytest
 
 from storage.models import AuditEvent, Credential, Integration
 from tests.flows import (
+    command_answer,
     buttons,
     click,
     consent_link,
@@ -93,8 +94,7 @@ async def test_the_same_button_clicked_on_both_replicas_has_one_effect(replicas)
     await stack.submit_view(view, base=a.url)
     url = await consent_link(stack)
     await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(url)), base=b.url)
-    await stack.command("disable account", base=b.url)
-    payload = (await stack.slack.wait_for(lambda r: "/response/" in r.path and b"Disable and Delete" in r.body))[-1].json()
+    payload = await command_answer(stack, "disable account", base=b.url)
     [button] = buttons(payload["blocks"])
     urls = await asyncio.gather(
         *(click(stack, button["action_id"], button["value"], base=r.url) for r in (a, b, a, b, a, b))

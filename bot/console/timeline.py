@@ -39,9 +39,13 @@ class Timeline:
             now = time.monotonic()
             if (latest := self._sandbox.requests_seen()) != count:
                 count, changed = latest, now
-            elif now - changed >= QUIET and await self._sandbox.runtime.jobs.drain(0):
+            elif now - changed >= QUIET and await self._idle():
                 return True
         return False
+
+    async def _idle(self) -> bool:
+        runtime = self._sandbox.runtime
+        return await runtime.tasks.drain(0) and await runtime.jobs.drain(0)
 
     def skip(self) -> None:
         """Forget what happened so far (the bot's start-up calls)."""

@@ -6,7 +6,7 @@ import asyncio
 import json
 import ssl
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import parse_qsl
 
@@ -22,6 +22,7 @@ class RecordedRequest:
     query: dict[str, str]
     headers: dict[str, str]
     body: bytes
+    at: float = field(default_factory=time.monotonic)  # when it arrived (one clock for every process)
 
     def header(self, name: str, default: str = "") -> str:
         """A header, looked up case-insensitively."""

@@ -5,6 +5,8 @@ from __future__ import annotations
 import functools
 import logging
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -18,6 +20,8 @@ from bot.services.access import AccessPolicy
 from bot.services.directory import GroupDirectory
 from bot.services.notifier import Notifier
 from bot.services.results import Failure, UnknownGroup
+from bot.services.states import ScopeStates
+from bot.tasks import Tasks
 from bot.workspaces import Workspaces
 from storage.db import Database
 from storage.models import AuditEvent, utcnow
@@ -37,6 +41,8 @@ class Deps:
     zoom_account_id: str
     consent_ttl: timedelta
     workspaces: Workspaces
+    states: ScopeStates  # the replica's read model of the scopes' states
+    tasks: Tasks  # work after the ack that promises nothing (posts to the audit channel)
 
 
 def answers_upstream_failures(method):
@@ -59,8 +65,18 @@ class ServiceBase:
         self.db = deps.db
         self.account_id = deps.zoom_account_id
 
-    async def is_admin(self, actor: Actor) -> bool:
-        return await self.deps.access.is_admin(actor)
+    async def is_admin(self, actor: Actor, *, fresh: bool = False) -> bool:
+        """``fresh`` for changes: reads may use a role learned a moment ago (AccessPolicy)."""
+        return await self.deps.access.is_admin(actor, fresh=fresh)
+
+    @asynccontextmanager
+    async def writing(self) -> AsyncIterator[Repository]:
+        """A transaction that changes scopes' states: reads on this replica see it at once."""
+        try:
+            async with self.db.transaction() as repo:
+                yield repo
+        finally:
+            self.deps.states.changed()
 
     def open_credentials(self, ciphertext: bytes) -> dict:
         try:
@@ -78,10 +94,13 @@ class ServiceBase:
         return Scope.group(group.id, group.name)
 
     async def refuse(self, actor: Actor, scope: Scope | None, what: str) -> None:
-        """Audits a refused change (refusals are audit events too)."""
+        """Audits a refused change (refusals are audit events too).
+
+        A refusal may be answered inside the ack, so its audit-channel post waits for nobody.
+        """
         async with self.db.transaction() as repo:
             event = await self.audit(repo, actor, scope or Scope.account(), Action.REFUSED, "refused", new_correlation(), what)
-        await self.deps.notifier.audit(event)
+        self.deps.tasks.spawn(self.deps.notifier.audit(event), "audit post")
 
     async def audit(
         self,

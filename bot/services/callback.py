@@ -64,7 +64,7 @@ class ConsentCallbackService(ServiceBase):
             "domains": list(organization.domains),
             "token_cache": token.cache,
         }
-        async with self.db.transaction() as repo:
+        async with self.writing() as repo:
             row = await self._settle(repo, scope, request, Status.ACTIVE)
             if row is not None:
                 await repo.save_credentials(row.id, self.deps.vault.encrypt_json(secret))
@@ -99,7 +99,7 @@ class ConsentCallbackService(ServiceBase):
         return await repo.settle(key, request.integration_version, status=status, user=request.slack_user_id, detail=detail)
 
     async def _failed(self, actor: Actor, scope: Scope, request: ConsentRequest, reason: str) -> CallbackPage:
-        async with self.db.transaction() as repo:
+        async with self.writing() as repo:
             # A stale failure (the scope was disabled or re-requested meanwhile) leaves the state alone.
             await self._settle(repo, scope, request, Status.FAILED, reason)
             event = await self.audit(repo, actor, scope, Action.CONSENT_FAILED, "failed", request.correlation_id, reason)

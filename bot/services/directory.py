@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import difflib
+import itertools
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,12 +25,26 @@ log = logging.getLogger(__name__)
 LEASE = timedelta(minutes=2)  # how long one replica may take to read all groups from Zoom
 
 
+_GENERATIONS = itertools.count(1)
+
+
 @dataclass
-class _Index:
+class GroupIndex:
+    """One replica's copy of the groups, in name order; ``generation`` names it for memos."""
+
     synced_at: datetime | None
     checked: float  # event-loop time of the last check against the database
     listing: list[tuple[str, str, str, int]]  # (folded name, id, name, members), in name order
     groups: dict[str, tuple[str, str, int]]  # folded name → (id, name, members); of twins, the first listed
+    generation: int = 0
+
+    def page(self, query: str, offset: int, limit: int) -> tuple[list[ZoomGroup], int]:
+        """Groups whose names contain ``query`` (any case), in name order: one page and the total."""
+        listing = self.listing
+        wanted = fold(query)
+        if wanted:
+            listing = [row for row in listing if wanted in row[0]]
+        return [ZoomGroup(gid, real, n) for _, gid, real, n in listing[offset : offset + max(0, limit)]], len(listing)
 
 
 class GroupDirectory:
@@ -50,7 +65,7 @@ class GroupDirectory:
         self.refresh_on_miss_after = refresh_on_miss_after
         self.recheck = recheck  # seconds a replica may answer from its index before asking if another refreshed
         self._loaded = False
-        self._index: _Index | None = None
+        self._index: GroupIndex | None = None
         self._reading = asyncio.Lock()
 
     async def refresh(self, older_than: timedelta = timedelta(0)) -> bool:
@@ -106,16 +121,16 @@ class GroupDirectory:
             return ZoomGroup(*found), ()
         return None, closest(name, [(folded, real) for folded, (_, real, _) in index.groups.items()])
 
+    async def index(self) -> GroupIndex:
+        """The groups as this replica knows them (rechecked against the database every few seconds)."""
+        await self._ensure_loaded()
+        return await self._current()
+
     async def page(self, query: str, offset: int, limit: int) -> tuple[list[ZoomGroup], int]:
         """Groups whose names contain ``query`` (any case), in name order: one page and the total."""
-        await self._ensure_loaded()
-        listing = (await self._current()).listing
-        wanted = fold(query)
-        if wanted:
-            listing = [row for row in listing if wanted in row[0]]
-        return [ZoomGroup(gid, real, n) for _, gid, real, n in listing[offset : offset + max(0, limit)]], len(listing)
+        return (await self.index()).page(query, offset, limit)
 
-    async def _current(self, *, force: bool = False) -> _Index:
+    async def _current(self, *, force: bool = False) -> GroupIndex:
         """The index, read again when the database holds a newer copy."""
         loop = asyncio.get_running_loop()
         index = self._index
@@ -139,7 +154,7 @@ class GroupDirectory:
             groups: dict[str, tuple[str, str, int]] = {}
             for folded, gid, real, n in listing:
                 groups.setdefault(folded, (gid, real, n))  # of same-named groups, the lowest id wins
-            self._index = _Index(synced_at, checked, listing, groups)
+            self._index = GroupIndex(synced_at, checked, listing, groups, next(_GENERATIONS))
             return self._index
 
 

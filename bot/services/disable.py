@@ -46,13 +46,13 @@ class DisableService(ServiceBase):
 
     @answers_upstream_failures
     async def disable(self, actor: Actor, scope: Scope) -> Disabled | NothingToDisable | Refused | Failure:
-        """The confirmed click. Re-checks whoever clicked: anyone who sees a button can click it."""
-        if not await self.is_admin(actor):
+        """The confirmed click. Re-checks whoever clicked, with Zoom: anyone who sees a button can click it."""
+        if not await self.is_admin(actor, fresh=True):
             await self.refuse(actor, scope, "disable")
             return Refused()
         key = scope.key(self.account_id)
         now = utcnow()
-        async with self.db.transaction() as repo:
+        async with self.writing() as repo:
             row = await repo.mark_disabled(key, user=actor.user_id, now=now)
             if row is None:
                 current = await repo.integration(key)

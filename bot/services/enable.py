@@ -72,7 +72,7 @@ class EnableService(ServiceBase):
         """
         if check_choices(choices):
             return Problem("Those choices cannot be saved; open the dialog again.")
-        if not await self.is_admin(actor):
+        if not await self.is_admin(actor, fresh=True):
             await self.refuse(actor, scope, "enable")
             return Refused()
         state = consent.new_state()
@@ -91,7 +91,7 @@ class EnableService(ServiceBase):
             request_key=request_key,
         )
         try:
-            async with self.db.transaction() as repo:
+            async with self.writing() as repo:
                 if request_key and await repo.consent_by_request_key(request_key) is not None:
                     return AlreadySubmitted(scope)
                 row = await repo.save_status(

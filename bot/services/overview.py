@@ -1,13 +1,19 @@
-"""Seeing the state: help, status, groups, the App Home dashboard and the scope typeahead."""
+"""Seeing the state: help, status, groups, the App Home dashboard and the scope typeahead.
+
+These answer inside Slack's ack, from the replica's memory: the scopes' states
+(bot.services.states), the group index (bot.services.directory) and the user's role as
+learned within the last minute (bot.services.access). An answer derived from one copy of the
+states is kept with that copy, so a thousand admins asking for the same page cost one page.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
 
 from bot.command import USAGE, Target, Verb
 from bot.domain import Actor, Scope, Status
 from bot.services.base import ServiceBase, answers_upstream_failures
+from bot.services.directory import GroupIndex
 from bot.services.results import (
     Dashboard,
     Failure,
@@ -17,11 +23,25 @@ from bot.services.results import (
     StatusReport,
     UnknownGroup,
 )
-from storage.models import Integration
+from bot.services.states import ScopeRow, Snapshot
 
 PAGE_SIZE = 40  # scopes per message or view: one block each stays under Slack's 50 and 100
 ADMIN_VERBS = (Verb.STATUS, Verb.GROUPS, Verb.ENABLE, Verb.DISABLE, Verb.VERIFY, Verb.AUDIT)
 MAX_SUGGESTIONS = 100  # Slack shows at most 100 options
+
+REFUSED = Refused()
+NOT_ADMIN_HOME = Dashboard(None)
+
+
+def _help(is_admin: bool, problem: str | None = None) -> HelpText:
+    verbs = (Verb.HELP, *ADMIN_VERBS) if is_admin else (Verb.HELP,)
+    commands = tuple(USAGE[v] for v in verbs)
+    if is_admin:
+        commands = ("/zoomcal (opens the configuration dialog)", *commands)
+    return HelpText(commands, is_admin, problem)
+
+
+_HELP = {True: _help(True), False: _help(False)}
 
 
 class OverviewService(ServiceBase):
@@ -29,41 +49,33 @@ class OverviewService(ServiceBase):
     async def help(self, actor: Actor, problem: str | None = None) -> HelpText | Failure:
         """What this user may run: the commands' own permission policy, asked as a dry run."""
         is_admin = await self.is_admin(actor)
-        verbs = (Verb.HELP, *ADMIN_VERBS) if is_admin else (Verb.HELP,)
-        commands = tuple(USAGE[v] for v in verbs)
-        if is_admin:
-            commands = ("/zoomcal (opens the configuration dialog)", *commands)
-        return HelpText(commands, is_admin, problem)
+        return _HELP[is_admin] if problem is None else _help(is_admin, problem)
 
     @answers_upstream_failures
     async def status(self, actor: Actor, target: Target | None, page: int = 1):
         if not await self.is_admin(actor):
-            return Refused()
-        rows = await self._rows()
-        account = await self._scope_status(Scope.account(), rows, details=target is not None)
+            return REFUSED
+        snapshot = await self.deps.states.current()
         if target is None:
-            return await self._report(rows, account, page)
+            return await self._listing(snapshot, "status", "", page)
         if target.is_account:
-            return StatusReport((account,), single=True)
+            return self._single(snapshot, Scope.account())
         scope = await self.resolve(target)
         if isinstance(scope, UnknownGroup):
             return scope
-        return StatusReport((await self._scope_status(scope, rows, account.status, details=True),), single=True)
+        return self._single(snapshot, scope)
 
     @answers_upstream_failures
     async def groups(self, actor: Actor, query: str, page: int = 1) -> StatusReport | Refused | Failure:
         if not await self.is_admin(actor):
-            return Refused()
-        rows = await self._rows()
-        account = await self._scope_status(Scope.account(), rows)
-        return await self._report(rows, account, page, listing="groups", query=query)
+            return REFUSED
+        return await self._listing(await self.deps.states.current(), "groups", query, page)
 
     @answers_upstream_failures
     async def dashboard(self, actor: Actor, page: int = 1) -> Dashboard | Failure:
         if not await self.is_admin(actor):
-            return Dashboard(None)
-        report = await self.status(actor, None, page)
-        return report if isinstance(report, Failure) else Dashboard(report)
+            return NOT_ADMIN_HOME
+        return Dashboard(await self._listing(await self.deps.states.current(), "status", "", page))
 
     @answers_upstream_failures
     async def suggest_scopes(self, actor: Actor, typed: str) -> list[Scope] | Failure:
@@ -77,41 +89,45 @@ class OverviewService(ServiceBase):
 
     # helpers -------------------------------------------------------------------------
 
-    async def _rows(self) -> dict[tuple[str, str], Integration]:
-        async with self.db.transaction() as repo:
-            return {(r.scope_kind, r.group_id): r for r in await repo.integrations(self.account_id)}
+    async def _listing(self, snapshot: Snapshot, listing: str, query: str, page: int) -> StatusReport:
+        """One page of the account (status only, first) followed by the groups, in name order."""
+        index = await self.deps.directory.index()
+        key = (listing, query, page, index.generation)
+        found = snapshot.memo.get(key)
+        if found is None:
+            found = snapshot.remember(key, self._report(snapshot, index, listing, query, page))
+        return found
 
-    async def _report(
-        self, rows: Mapping, account: ScopeStatus, page: int, *, listing: str = "status", query: str = ""
-    ) -> StatusReport:
-        """One page of the account (status only, first) followed by the groups, read from the directory."""
+    def _report(self, snapshot: Snapshot, index: GroupIndex, listing: str, query: str, page: int) -> StatusReport:
+        account = self._scope_status(snapshot, Scope.account())
         lead = 0 if listing == "groups" else 1
-        page = max(1, page)
-        groups, groups_total = await self._page_of_groups(query, page, lead)
-        pages = max(1, math.ceil((lead + groups_total) / PAGE_SIZE))
-        if page > pages:  # the listing shrank since the button was drawn: show its last page
-            page = pages
-            groups, groups_total = await self._page_of_groups(query, page, lead)
-        shown = [account] if lead and page == 1 else []
-        shown += [await self._scope_status(Scope.group(g.id, g.name), rows, account.status) for g in groups]
-        return StatusReport(
-            tuple(shown), page=page, pages=pages, listing=listing, query=query, total=lead + groups_total
-        )
-
-    async def _page_of_groups(self, query: str, page: int, lead: int):
+        total = lead + index.page(query, 0, 0)[1]
+        pages = max(1, math.ceil(total / PAGE_SIZE))
+        page = min(max(1, page), pages)  # the listing may have shrunk since the button was drawn
         start = (page - 1) * PAGE_SIZE
         room = PAGE_SIZE - (lead if page == 1 else 0)
-        return await self.deps.directory.page(query, max(0, start - lead), room)
+        groups, _ = index.page(query, max(0, start - lead), room)
+        shown = [account] if lead and page == 1 else []
+        shown += [self._scope_status(snapshot, Scope.group(g.id, g.name), account.status) for g in groups]
+        return StatusReport(tuple(shown), page=page, pages=pages, listing=listing, query=query, total=total)
 
-    async def _scope_status(
-        self, scope: Scope, rows: Mapping, account_status: Status | None = None, *, details: bool = False
+    def _single(self, snapshot: Snapshot, scope: Scope) -> StatusReport:
+        key = ("one", scope)
+        found = snapshot.memo.get(key)
+        if found is None:
+            account = self._scope_status(snapshot, Scope.account()).status
+            item = self._scope_status(snapshot, scope, account, details=True)
+            found = snapshot.remember(key, StatusReport((item,), single=True))
+        return found
+
+    def _scope_status(
+        self, snapshot: Snapshot, scope: Scope, account_status: Status | None = None, *, details: bool = False
     ) -> ScopeStatus:
-        row: Integration | None = rows.get((scope.kind.value, scope.group_id))
+        row = snapshot.rows.get((scope.kind.value, scope.group_id))
         if row is None:
             if scope.is_account:
                 return ScopeStatus(scope, Status.NOT_CONFIGURED)
             return ScopeStatus(scope, Status.INHERITS, account_status=account_status)
-        extra = await self._details(scope, row) if details else {}
         return ScopeStatus(
             scope,
             Status(row.status),
@@ -121,19 +137,23 @@ class OverviewService(ServiceBase):
             enabled_at=row.enabled_at,
             last_verified_at=row.last_verified_at,
             detail=row.detail,
-            **extra,
+            **(self._details(snapshot, row) if details else {}),
         )
 
-    async def _details(self, scope: Scope, row: Integration) -> dict:
-        async with self.db.transaction() as repo:
-            credential = await repo.credentials(row.id)
-            pending = await repo.pending_consent(scope.key(self.account_id))
-        details: dict = {"consent_expires_at": pending.expires_at if pending else None}
-        if credential is not None:
-            secret = self.open_credentials(credential.ciphertext)
-            details |= {
-                "organization": secret.get("organization"),
-                "tenant_id": secret.get("tenant_id"),
-                "roles": tuple(secret.get("roles") or ()),
-            }
+    def _details(self, snapshot: Snapshot, row: ScopeRow) -> dict:
+        details: dict = {"consent_expires_at": row.consent_expires_at}
+        if row.credential is not None:
+            key = ("credential", row.credential)
+            secret = snapshot.memo.get(key)
+            if secret is None:  # only what status shows is kept, never the token cache
+                opened = self.open_credentials(row.credential)
+                secret = snapshot.remember(
+                    key,
+                    {
+                        "organization": opened.get("organization"),
+                        "tenant_id": opened.get("tenant_id"),
+                        "roles": tuple(opened.get("roles") or ()),
+                    },
+                )
+            details |= secret
         return details

@@ -42,7 +42,7 @@ class VerifyService(ServiceBase):
             "domains": list(organization.domains),
             "token_cache": token.cache,
         }
-        async with self.db.transaction() as repo:
+        async with self.writing() as repo:
             await repo.save_credentials(row.id, self.deps.vault.encrypt_json(secret))
             await repo.mark_verified(key, now)
         return Verified(scope, True, now, organization.display_name, token.tenant_id, token.roles)

@@ -42,7 +42,7 @@ class WorkspaceService(ServiceBase):
         Its tokens, installation and binding go, and its open consent links stop working.
         Integrations stay: they are the Zoom account's, which other workspaces may manage too.
         """
-        async with self.db.transaction() as repo:
+        async with self.writing() as repo:  # its open consent links are cancelled
             gone = await repo.workspaces.forget(team_id)
         self.deps.workspaces.forget(team_id)
         log.info("workspace %s forgotten (%s rows deleted)", team_id, gone)

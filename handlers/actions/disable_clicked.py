@@ -10,7 +10,7 @@ from bot.workspaces import Workspaces
 from handlers.actions.clicks import Click
 from handlers.blocks import messages
 from handlers.errors import MalformedPayload, answers_errors
-from handlers.replies import reply
+from handlers.replies import lane, reply
 
 JOB = "click.disable"
 
@@ -21,7 +21,7 @@ def disable_clicked(jobs: JobQueue):
         click.scope()  # a forged value is refused before the ack
         if not click.response_url:
             raise MalformedPayload("response_url")
-        await jobs.submit(JOB, click.job())
+        await jobs.submit(JOB, click.job(), lane=lane(click.actor))
         await ack()
 
     return handle

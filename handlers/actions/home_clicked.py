@@ -1,54 +1,69 @@
-"""The Home tab's buttons: Enable opens the enable modal, Disable disables, pages turn."""
+"""The Home tab's buttons: Enable opens the enable dialog, Disable disables, pages turn."""
 
 from __future__ import annotations
 
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.jobs import JobQueue
 from bot.services import Services
 from bot.services.results import EnableForm
+from bot.tasks import Tasks
 from bot.workspaces import Workspaces
 from handlers.actions.clicks import Click
 from handlers.blocks import home, modals
-from handlers.opening import open_modal
+from handlers.opening import open_dialog, prepare
+from handlers.replies import lane
 
-ENABLE_JOB, DISABLE_JOB, PAGE_JOB = "home.enable", "home.disable", "home.page"
+DISABLE_JOB = "home.disable"
 
 
-def home_clicked(jobs: JobQueue, kind: str):
-    """The listener for one of the tab's buttons: check the value, persist the job, ack."""
+async def publish(services: Services, client: AsyncWebClient, click: Click, notice=None, page: int = 1) -> None:
+    dashboard = await services.overview.dashboard(click.actor, page)
+    await client.views_publish(user_id=click.actor.user_id, view=home.home_view(dashboard, notice))
 
-    async def handle(ack: AsyncAck, body: dict) -> None:
+
+def enable_clicked(services: Services, tasks: Tasks):
+    async def handle(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
         click = Click.read(body)
-        click.page() if kind == PAGE_JOB else click.scope()
-        await jobs.submit(kind, click.job())
+        preparing, _ = await prepare(services.enable.prepare_for(click.actor, click.scope()))
+
+        async def opening() -> None:
+            answer = await open_dialog(client, click.trigger_id, preparing, EnableForm, modals.enable_modal)
+            if answer is not None:  # refused, or Slack would not open it: say so on the tab
+                await publish(services, client, click, answer)
+
+        tasks.spawn(opening(), "open dialog")
         await ack()
 
     return handle
 
 
-def register_jobs(jobs: JobQueue, services: Services, workspaces: Workspaces) -> None:
-    async def publish(click: Click, notice=None, page: int = 1) -> None:
-        dashboard = await services.overview.dashboard(click.actor, page)
+def disable_clicked(jobs: JobQueue):
+    async def handle(ack: AsyncAck, body: dict) -> None:
+        click = Click.read(body)
+        click.scope()  # a forged value is refused before the ack
+        await jobs.submit(DISABLE_JOB, click.job(), lane=lane(click.actor))
+        await ack()
+
+    return handle
+
+
+def page_clicked(services: Services, tasks: Tasks):
+    async def handle(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
+        click = Click.read(body)
+        page = click.page()[2]
+        tasks.spawn(publish(services, client, click, page=page), "publish the Home tab")
+        await ack()
+
+    return handle
+
+
+def run_disable(services: Services, workspaces: Workspaces):
+    async def run(payload: dict) -> None:
+        click = Click.from_job(payload)
         client = await workspaces.client(click.actor.team_id)
-        await client.views_publish(user_id=click.actor.user_id, view=home.home_view(dashboard, notice))
+        notice = await services.disable.disable(click.actor, click.scope())
+        await publish(services, client, click, notice)
 
-    async def enable(payload: dict) -> None:
-        click = Click.from_job(payload)
-        prepared = services.enable.prepare_for(click.actor, click.scope())
-        client = await workspaces.client(click.actor.team_id)
-        answer = await open_modal(client, click.trigger_id, prepared, EnableForm, modals.enable_modal)
-        if answer is not None:  # refused, or Zoom failed: say so on the tab
-            await publish(click, answer)
-
-    async def disable(payload: dict) -> None:
-        click = Click.from_job(payload)
-        await publish(click, await services.disable.disable(click.actor, click.scope()))
-
-    async def page(payload: dict) -> None:
-        click = Click.from_job(payload)
-        await publish(click, page=click.page()[2])
-
-    jobs.register(ENABLE_JOB, enable)
-    jobs.register(DISABLE_JOB, disable)
-    jobs.register(PAGE_JOB, page)
+    return run

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import OrderedDict
 from datetime import datetime
 from functools import singledispatch
 
@@ -56,6 +57,30 @@ from handlers.blocks.common import (
 @singledispatch
 def message(result) -> dict:
     raise TypeError(f"no message for {type(result).__name__}")
+
+
+_ANSWERS: OrderedDict[int, tuple[object, dict]] = OrderedDict()
+_ANSWERS_KEPT = 256
+
+
+def answer(result) -> dict:
+    """``result`` as a private answer (an ack's body or a response_url post).
+
+    Kept by identity: the services hand the same object to everyone who asks for the same
+    page while the scopes' states are unchanged, and building its blocks costs more than the ack.
+    """
+    found = _ANSWERS.get(id(result))
+    if found is None or found[0] is not result:
+        found = (result, {"response_type": "ephemeral", **message(result)})
+        _ANSWERS[id(result)] = found
+        if len(_ANSWERS) > _ANSWERS_KEPT:
+            _ANSWERS.popitem(last=False)
+    return dict(found[1])  # Bolt rewrites the body's lists in place
+
+
+def note(text: str) -> dict:
+    """A short private answer, as is."""
+    return {"response_type": "ephemeral", "text": text}
 
 
 @message.register

@@ -2,12 +2,13 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.jobs import JobQueue
 from bot.services import Services
+from bot.tasks import Tasks
 from bot.workspaces import Workspaces
 from handlers import ids
 from handlers.commands import zoomcal
 from handlers.errors import guarded
 
 
-def register(app: AsyncApp, services: Services, jobs: JobQueue, workspaces: Workspaces) -> None:
-    app.command(ids.COMMAND)(guarded(zoomcal.zoomcal_command(jobs)))
+def register(app: AsyncApp, services: Services, jobs: JobQueue, tasks: Tasks, workspaces: Workspaces) -> None:
+    app.command(ids.COMMAND)(guarded(zoomcal.zoomcal_command(services, jobs, tasks, workspaces)))
     jobs.register(zoomcal.JOB, zoomcal.run_command(services, workspaces))

@@ -1,4 +1,12 @@
-"""`/zoomcal …`: persist the work, ack at once; the job answers privately (one service call per verb)."""
+"""`/zoomcal …`: reads answer in the ack, dialogs open beside it, the rest becomes a job.
+
+- help, status, groups, audit, disable (its confirmation) and unknown commands change
+  nothing: their answer comes from memory within ANSWER_BUDGET and rides in the ack. When an
+  upstream call makes it slower (a cold role lookup against a slow Zoom), the ack says so and
+  a job posts the answer through response_url.
+- enable and `/zoomcal` alone open a dialog with the command's trigger_id, beside the ack.
+- verify calls Microsoft every time: a job answers it.
+"""
 
 from __future__ import annotations
 
@@ -6,85 +14,108 @@ import asyncio
 import time
 
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.command import Command, Verb, parse
 from bot.domain import Actor
 from bot.jobs import PROMISED_AT, JobQueue
 from bot.services import Services
 from bot.services.results import ConfigureForm, EnableForm
+from bot.tasks import Tasks
 from bot.workspaces import Workspaces
 from handlers.blocks import messages, modals
 from handlers.errors import MalformedPayload, answers_errors
-from handlers.opening import open_modal
-from handlers.replies import actor_data, actor_from, reply
+from handlers.opening import open_dialog, prepare
+from handlers.replies import actor_data, actor_from, lane, reply
+from handlers.timing import ANSWER_BUDGET, SLOW, within
 
 JOB = "command"
+DIALOGS = (Verb.ENABLE, Verb.CONFIGURE)
+JOBS = (Verb.VERIFY,)
+
+# When a job's answer needs Zoom or Microsoft and they are slow, a holding note goes first
+# (response_url takes up to five posts) and the answer follows.
+HOLDING_AFTER = 2.0  # after the ack, so the user hears back within Slack's 3 seconds
+HOLDING = "Checking with Zoom and Microsoft… the answer follows in a moment."
 
 
-def zoomcal_command(jobs: JobQueue):
-    async def handle(ack: AsyncAck, body: dict) -> None:
-        payload = {
-            "actor": actor_data(Actor(_field(body, "team_id"), _field(body, "user_id"))),
-            "trigger_id": _field(body, "trigger_id"),
-            "response_url": _field(body, "response_url"),
-            "text": str(body.get("text") or "")[:4000],
-        }
-        await jobs.submit(JOB, payload)
-        await ack()  # within Slack's 3 seconds; the answer follows through response_url
+def zoomcal_command(services: Services, jobs: JobQueue, tasks: Tasks, workspaces: Workspaces):
+    async def handle(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
+        actor = Actor(_field(body, "team_id"), _field(body, "user_id"))
+        text = str(body.get("text") or "")[:4000]
+        command = parse(text)
+        response_url = _field(body, "response_url")
+        if command.problem is None and command.verb in DIALOGS:
+            await _dialog(ack, client, services, tasks, workspaces, actor, command, _field(body, "trigger_id"), response_url)
+            return
+        job = {"actor": actor_data(actor), "response_url": response_url, "text": text}
+        if command.problem is None and command.verb in JOBS:
+            await jobs.submit(JOB, job, lane=lane(actor))
+            await ack()  # the answer follows through response_url
+            return
+        answer = await within(ANSWER_BUDGET, read(services, actor, command), tasks)
+        if answer is SLOW:
+            await jobs.submit(JOB, job | {"held": True}, lane=lane(actor))
+            await ack(messages.note(HOLDING))
+            return
+        await ack(messages.answer(answer))
 
     return handle
 
 
-# Slack expects an answer within 3 seconds of the command. When Zoom or Microsoft are slow,
-# a holding note goes first (response_url takes up to five posts) and the answer follows.
-HOLDING_AFTER = 2.0  # after the ack, so the user hears back within Slack's 3 seconds
-HOLDING_AT_LEAST = 0.3  # a job that waited behind a burst of acks still gets a moment to answer
-HOLDING = "Checking with Zoom and Microsoft… the answer follows in a moment."
+async def read(services: Services, actor: Actor, command: Command):
+    """The answer of a command that changes nothing."""
+    if command.problem is not None or command.verb is Verb.HELP:
+        return await services.overview.help(actor, command.problem)
+    match command.verb:
+        case Verb.STATUS:
+            return await services.overview.status(actor, command.target)
+        case Verb.GROUPS:
+            return await services.overview.groups(actor, command.text)
+        case Verb.DISABLE:
+            return await services.disable.prepare(actor, command.target)
+        case Verb.VERIFY:
+            return await services.verify.verify(actor, command.target)
+        case Verb.AUDIT:
+            return await services.audit_log.recent(actor, command.count)
+    raise AssertionError(f"unhandled verb {command.verb}")
+
+
+async def _dialog(ack, client, services, tasks, workspaces, actor: Actor, command: Command, trigger_id: str, response_url: str):
+    if command.verb is Verb.ENABLE:
+        checks, form_type, build = services.enable.prepare(actor, command.target), EnableForm, modals.enable_modal
+    else:
+        checks, form_type, build = services.configure.open(actor), ConfigureForm, lambda _: modals.configure_modal()
+    preparing, ready = await prepare(checks)
+    if ready and not isinstance(preparing.result(), form_type):
+        await ack(messages.answer(preparing.result()))  # refused, or no such group
+        return
+
+    async def opening() -> None:
+        answer = await open_dialog(client, trigger_id, preparing, form_type, build)
+        if answer is not None:
+            await reply(workspaces.session, response_url, messages.message(answer))
+
+    tasks.spawn(opening(), "open dialog")
+    await ack()
 
 
 def run_command(services: Services, workspaces: Workspaces):
     @answers_errors(workspaces)
     async def run(payload: dict) -> None:
         command = parse(payload["text"])
-        answering = asyncio.ensure_future(
-            _answer(services, workspaces, actor_from(payload["actor"]), command, payload["trigger_id"])
-        )
-        waited = time.time() - payload.get(PROMISED_AT, time.time())
-        done, _ = await asyncio.wait({answering}, timeout=max(HOLDING_AT_LEAST, HOLDING_AFTER - waited))
-        if not done:
-            await reply(workspaces.session, payload["response_url"], {"text": HOLDING})
+        answering = asyncio.ensure_future(read(services, actor_from(payload["actor"]), command))
+        held = bool(payload.get("held"))  # the ack already said the answer follows
+        if not held:
+            waited = time.time() - payload.get(PROMISED_AT, time.time())
+            done, _ = await asyncio.wait({answering}, timeout=max(0.0, HOLDING_AFTER - waited))
+            if not done:
+                await reply(workspaces.session, payload["response_url"], {"text": HOLDING})
+                held = True
         result = await answering
-        if result is not None:
-            await reply(workspaces.session, payload["response_url"], messages.message(result), replace=not done)
+        await reply(workspaces.session, payload["response_url"], messages.message(result), replace=held)
 
     return run
-
-
-async def _answer(services: Services, workspaces: Workspaces, actor: Actor, command: Command, trigger_id: str):
-    """The service's answer to post, or None when a modal opened instead."""
-    target = command.target
-    if command.problem is not None or command.verb is Verb.HELP:
-        return await services.overview.help(actor, command.problem)
-    match command.verb:
-        case Verb.CONFIGURE:
-            client = await workspaces.client(actor.team_id)
-            prepared = services.configure.open(actor)
-            return await open_modal(client, trigger_id, prepared, ConfigureForm, lambda _: modals.configure_modal())
-        case Verb.ENABLE:
-            client = await workspaces.client(actor.team_id)
-            prepared = services.enable.prepare(actor, target)
-            return await open_modal(client, trigger_id, prepared, EnableForm, modals.enable_modal)
-        case Verb.STATUS:
-            return await services.overview.status(actor, target)
-        case Verb.GROUPS:
-            return await services.overview.groups(actor, command.text)
-        case Verb.DISABLE:
-            return await services.disable.prepare(actor, target)
-        case Verb.VERIFY:
-            return await services.verify.verify(actor, target)
-        case Verb.AUDIT:
-            return await services.audit_log.recent(actor, command.count)
-    raise AssertionError(f"unhandled verb {command.verb}")
 
 
 def _field(body: dict, name: str) -> str:

@@ -3,34 +3,26 @@
 from __future__ import annotations
 
 from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.domain import Actor
-from bot.jobs import JobQueue
 from bot.services import Services
-from bot.workspaces import Workspaces
+from bot.tasks import Tasks
 from handlers.blocks import home
-from handlers.replies import actor_data, actor_from
-
-JOB = "home.open"
 
 
-def app_home_opened(jobs: JobQueue):
-    async def handle(ack: AsyncAck, event: dict, body: dict) -> None:
-        # Bolt acks events before listeners run, so this job is saved just after the ack; a crash
-        # in between loses one Home refresh, which the next visit to the tab redoes.
+def app_home_opened(services: Services, tasks: Tasks):
+    async def handle(ack: AsyncAck, event: dict, body: dict, client: AsyncWebClient) -> None:
         user_id = str(event.get("user") or "")
         if event.get("tab", "home") == "home" and user_id:
-            await jobs.submit(JOB, {"actor": actor_data(Actor(str(body.get("team_id") or ""), user_id))})
+            actor = Actor(str(body.get("team_id") or ""), user_id)
+            # A read: if the replica dies before it is published, the next visit to the tab redoes it.
+            tasks.spawn(publish(services, client, actor), "publish the Home tab")
         await ack()
 
     return handle
 
 
-def run_publish(services: Services, workspaces: Workspaces):
-    async def run(payload: dict) -> None:
-        actor = actor_from(payload["actor"])
-        dashboard = await services.overview.dashboard(actor)
-        client = await workspaces.client(actor.team_id)
-        await client.views_publish(user_id=actor.user_id, view=home.home_view(dashboard))
-
-    return run
+async def publish(services: Services, client: AsyncWebClient, actor: Actor) -> None:
+    dashboard = await services.overview.dashboard(actor)
+    await client.views_publish(user_id=actor.user_id, view=home.home_view(dashboard))

@@ -21,7 +21,7 @@ def app_uninstalled(jobs: JobQueue):
 async def forget_workspace(jobs: JobQueue, body: dict) -> None:
     team_id = str(body.get("team_id") or "")
     if team_id:
-        await jobs.submit(JOB, {"team_id": team_id})
+        await jobs.submit(JOB, {"team_id": team_id}, lane=team_id)
 
 
 def run_forget(services: Services):

@@ -9,6 +9,7 @@ from bot.services import Services
 from bot.services.configure import Path
 from handlers import ids
 from handlers.blocks import modals
+from handlers.replies import lane
 from handlers.modals.outcomes import DISABLE_JOB, ENABLE_JOB, Submission
 
 
@@ -27,9 +28,9 @@ def configure_submitted(services: Services, jobs: JobQueue):
             await ack(response_action="update", view=modals.outcome_modal(modals.MODAL_TITLE, plan.nothing))
         else:
             if plan.path is Path.ENABLE:
-                await jobs.submit(ENABLE_JOB, submission.job(scope, choices=choices.as_dict()))
+                await jobs.submit(ENABLE_JOB, submission.job(scope, choices=choices.as_dict()), lane=lane(submission.actor))
             else:
-                await jobs.submit(DISABLE_JOB, submission.job(scope))
+                await jobs.submit(DISABLE_JOB, submission.job(scope), lane=lane(submission.actor))
             await ack(response_action="update", view=modals.progress_modal(scope))
 
     return handle

@@ -8,6 +8,7 @@ from bot.jobs import JobQueue
 from bot.services import Services
 from handlers import ids
 from handlers.blocks import modals
+from handlers.replies import lane
 from handlers.modals.outcomes import ENABLE_JOB, Submission
 
 
@@ -20,7 +21,7 @@ def enable_submitted(services: Services, jobs: JobQueue):
         if problems:
             await ack(response_action="errors", errors={ids.FIELD_BLOCKS[f]: m for f, m in problems.items()})
             return
-        await jobs.submit(ENABLE_JOB, submission.job(scope, choices=choices.as_dict()))
+        await jobs.submit(ENABLE_JOB, submission.job(scope, choices=choices.as_dict()), lane=lane(submission.actor))
         # Keep the modal open with a progress note; the job shows the outcome once known.
         await ack(response_action="update", view=modals.progress_modal(scope))
 
