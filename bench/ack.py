@@ -1,16 +1,28 @@
-"""Ack speed: zoomcal against a bare Bolt app, in one run, with the same fakes.
+"""What users wait for: acks, answers and dialogs, zoomcal against a bare Bolt app, in one run.
 
     python -m bench.ack [--n 2000] [--c 50] [--postgres-url postgresql+asyncpg://...] [--slow]
-                        [--repeat 3] [--kinds status ...] [--only zoomcal-sqlite ...]
+                        [--repeat 3] [--kinds status ...] [--only zoomcal-sqlite ...] [--dialog-n 10000]
 
 Targets: a bare Bolt app whose /zoomcal only acks (the baseline), zoomcal on SQLite with a
 bot token, zoomcal on SQLite in multi-workspace mode (installed through the sandbox Slack's
-OAuth), and zoomcal on PostgreSQL when a URL is given; --slow adds rounds with Zoom and
-Microsoft answering after 2.5 s. Prints a table and one JSON line. Ratios are against the
-bare app measured in the same run: all targets run at once and their rounds alternate, each
-round repeated (--repeat), and each ratio is the median of the round-by-round ratios, since
-a shared 2-core machine drifts by tens of percent between rounds. "answered" is when the last of zoomcal's answers (posted
-to response_url after the ack) arrived, counted from the round's first request.
+OAuth), and zoomcal on PostgreSQL when a URL is given. The fake Zoom holds 20,000 groups.
+
+Kinds of round:
+- status, status_group, mix (status, status group, help and page clicks): N requests at
+  concurrency C;
+- status_random: 200 `status group <one of 20,000>` at concurrency 10, a moderate load;
+- dialog: a burst of --dialog-n `status` requests; halfway through, a second admin (the
+  sandbox's Owner) sends `enable group Sales`, and the round reports the seconds from that
+  command to the dialog's views.open (the bare app only acks it).
+--slow adds rounds with Zoom and Microsoft answering after 2.5 s (caches warmed by the
+round's warm-up, as in a running bot).
+
+Per round: ack throughput and latency, and the answer latency: from sending a command to its
+answer reaching the user (in the ack, or posted to its response_url), with how many answers
+had not arrived 5 s after the round's last ack. Every ratio is against the bare app's ack in
+the same run: all targets run at once, their rounds alternate and repeat (--repeat), and each
+ratio is the median of the round-by-round ratios, since a shared 2-core machine drifts by
+tens of percent between rounds. Prints a table and one JSON line.
 """
 
 from __future__ import annotations
@@ -27,21 +39,35 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.databases import bench_databases
-from handlers.commands.zoomcal import HOLDING
+from bench.load import group_name, percentile
 from tests.flows import install
-from tests.harness import ADMIN, SIGNING_SECRET, TEAM, Replica, Stack, free_port
+from tests.harness import ADMIN, OWNER, SIGNING_SECRET, TEAM, Replica, Stack, free_port
 
-KINDS = ("status", "status_group", "mix")
+KINDS = ("status", "status_group", "status_random", "mix", "dialog")
+GROUPS = 20_000
+MODERATE = (200, 10)  # status_random: requests and concurrency, as the issue measures it
+LATE = 5.0  # seconds after the round's last ack by which every answer should have arrived
 
 
-async def load(url: str, stack: Stack, kind: str, n: int, c: int, tag: str) -> dict:
+async def load(url: str, stack: Stack, kind: str, n: int, c: int, tag: str, on_mark=None) -> dict:
+    extra = ["--mark-at", str(n // 2)] if on_mark else []
     process = await asyncio.create_subprocess_exec(
         sys.executable, "-m", "bench.load", "--url", url, "--n", str(n), "--c", str(c), "--kind", kind,
-        "--response-base", stack.slack.url, "--signing-secret", SIGNING_SECRET, "--tag", tag,
-        stdout=asyncio.subprocess.PIPE,
+        "--groups", str(GROUPS), "--response-base", stack.slack.url, "--signing-secret", SIGNING_SECRET,
+        "--tag", tag, *extra, stdout=asyncio.subprocess.PIPE, limit=64 * 1024 * 1024,
     )
-    out, _ = await process.communicate()
-    return json.loads(out.decode().strip().splitlines()[-1])
+    marked = None
+    last = b""
+    while line := await process.stdout.readline():
+        if line.strip() == b"MARK" and on_mark is not None:
+            marked = asyncio.ensure_future(on_mark())
+        elif line.strip():
+            last = line
+    await process.wait()
+    result = json.loads(last)
+    if marked is not None:
+        result |= await marked
+    return result
 
 
 async def bare_app(stack: Stack) -> tuple[asyncio.subprocess.Process, str]:
@@ -63,19 +89,41 @@ async def bare_app(stack: Stack) -> tuple[asyncio.subprocess.Process, str]:
     return process, f"http://127.0.0.1:{port}"
 
 
-async def answered(stack: Stack, tag: str, n: int, started: float, timeout: float = 180.0) -> float | None:
-    """Seconds from the round's start until every request had its answer (not only a holding note)."""
+def _final_posts(stack: Stack, prefix: str) -> dict[str, float]:
+    """response path → when its answer (not a holding note) arrived."""
+    found: dict[str, float] = {}
+    for request in stack.slack.requests:
+        if request.path.startswith(prefix) and request.path not in found and b"answer follows" not in request.body:
+            found[request.path] = request.at
+    return found
+
+
+async def answers(stack: Stack, tag: str, result: dict, wait: float = 60.0) -> dict:
+    """Answer latencies of one round: those in the ack, and those posted (matched by response path)."""
+    pending: dict[str, float] = result.pop("pending")
+    in_ack: list[float] = result.pop("in_ack")
     prefix = f"/response/bench-{tag}-"
-
-    def count() -> int:
-        return len({r.path for r in stack.slack.requests if r.path.startswith(prefix) and HOLDING not in r.body.decode()})
-
     loop = asyncio.get_running_loop()
-    while count() < n:
-        if loop.time() - started > timeout:
-            return None
+    deadline = loop.time() + wait
+    late_at = result["ended"] + LATE
+    posted: dict[str, float] = {}
+    missing_at_late: int | None = None
+    while True:
+        posted = _final_posts(stack, prefix)
+        arrived = sum(1 for path in pending if path in posted)
+        if missing_at_late is None and (arrived == len(pending) or loop.time() >= late_at):
+            missing_at_late = sum(1 for path in pending if posted.get(path, float("inf")) > late_at)
+        if arrived == len(pending) or loop.time() > deadline:
+            break
         await asyncio.sleep(0.05)
-    return loop.time() - started
+    waits = in_ack + [posted[path] - sent for path, sent in pending.items() if path in posted]
+    return result | {
+        "answer_p50_ms": statistics.median(waits) * 1000 if waits else None,
+        "answer_p99_ms": percentile(waits, 0.99) * 1000 if waits else None,
+        "answered_in_ack": len(in_ack),
+        "late": missing_at_late,
+        "never": len(pending) - sum(1 for path in pending if path in posted),
+    }
 
 
 def targets(stack: Stack, tmp: str, databases: dict[str, str], args) -> dict[str, dict | None]:
@@ -112,17 +160,39 @@ async def start(running: AsyncExitStack, stack: Stack, env: dict | None) -> str:
     return replica.url
 
 
-async def one_round(stack: Stack, url: str, kind: str, latency: float, tag: str, answers: bool, args) -> dict:
+def dialog_probe(stack: Stack, url: str, zoomcal: bool):
+    """What the second admin does halfway through the burst: `enable group Sales`, timed to views.open."""
+
+    async def probe() -> dict:
+        loop = asyncio.get_running_loop()
+        sent = loop.time()
+        status, _, trigger = await stack.command("enable group Sales", OWNER, base=url)
+        acked = loop.time() - sent
+        if not zoomcal:
+            return {"dialog_ack_ms": acked * 1000, "dialog_s": None}
+        opened = await stack.slack.wait_for(
+            lambda r: "views.open" in r.path and r.args().get("trigger_id") == trigger, timeout=30
+        )
+        return {"dialog_ack_ms": acked * 1000, "dialog_s": opened[0].at - sent, "dialog_status": status}
+
+    return probe
+
+
+async def one_round(stack: Stack, url: str, kind: str, latency: float, tag: str, zoomcal: bool, args) -> dict:
     """A warm-up, then the measured round; zoomcal's rounds end when every answer is out."""
     stack.zoom.latency = stack.microsoft.latency = latency
-    warm = min(200, args.n)
-    await load(url, stack, kind, warm, args.c, tag + "-warm")
-    if answers:  # the warm-up's answers are out before the round starts
-        await answered(stack, tag + "-warm", warm, asyncio.get_running_loop().time())
-    started = asyncio.get_running_loop().time()
-    result = await load(url, stack, kind, args.n, args.c, tag)
-    if answers:  # the bare app answers nothing; zoomcal answers every request
-        result["answered_s"] = await answered(stack, tag, args.n, started)
+    n, c = MODERATE if kind == "status_random" else (args.dialog_n if kind == "dialog" else args.n, args.c)
+    warm_kind = "status" if kind == "dialog" else kind
+    warm = min(200, n)
+    result = await load(url, stack, warm_kind, warm, c, tag + "-warm")
+    if zoomcal:  # the warm-up's answers are out before the round starts (and the caches are warm)
+        await answers(stack, tag + "-warm", result)
+    probe = dialog_probe(stack, url, zoomcal) if kind == "dialog" else None
+    result = await load(url, stack, "status" if kind == "dialog" else kind, n, c, tag, probe)
+    if zoomcal:
+        result = await answers(stack, tag, result)
+    else:  # the bare app answers nothing: its "answer" is its ack
+        result.pop("pending"), result.pop("in_ack")
     stack.zoom.latency = stack.microsoft.latency = 0.0
     await asyncio.sleep(1.0)
     stack.slack.requests.clear()  # the fakes keep everything: keep them lean
@@ -136,11 +206,13 @@ async def run(args) -> dict[str, list[dict]]:
     with tempfile.TemporaryDirectory() as tmp:
         async with Stack(Path(tmp), f"sqlite+aiosqlite:///{tmp}/stack.db") as stack, \
                 bench_databases(tmp, "ack", args.postgres_url) as databases, AsyncExitStack() as running:
-            stack.zoom.add_groups([f"Team {i:04}" for i in range(200)])
+            stack.zoom.add_groups([group_name(i) for i in range(GROUPS)])
             found = targets(stack, tmp, databases, args)
             urls = {name: await start(running, stack, env) for name, env in found.items()}
             for kind in args.kinds:
                 for variant, latency in variants:
+                    if kind == "dialog" and variant == "slow":
+                        continue
                     for repeat in range(args.repeat):
                         for name, url in urls.items():
                             tag = f"{name}-{kind}-{variant}-{repeat}"
@@ -149,34 +221,46 @@ async def run(args) -> dict[str, list[dict]]:
     return rounds
 
 
+def _median(values: list) -> float | None:
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
 def report(rounds: dict[str, list[dict]], args) -> dict:
     """Medians over the repeats; each ratio is the median of round-by-round ratios to the baseline."""
-    print(f"{'target/kind/variant':42} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'rps×bare':>9} {'p99×bare':>9} "
-          f"{'answered':>9}  rps×bare per round")
+    print(f"{'target/kind/variant':40} {'req/s':>7} {'ack p50':>8} {'ack p99':>8} {'rps×bare':>8} {'p99×bare':>8} "
+          f"{'ans p50':>8} {'ans p99':>8} {'ans×bare':>8} {'late':>5} {'dialog':>7}  rps×bare per round")
     rows = {}
     for key, results in rounds.items():
         _, kind, variant = key.split("/")
         bare = rounds[f"bare/{kind}/{variant}"]  # the baseline runs every kind and variant
         rps_ratios = [r["rps"] / b["rps"] for r, b in zip(results, bare)]
         p99_ratios = [r["p99_ms"] / b["p99_ms"] for r, b in zip(results, bare)]
-        waits = [r.get("answered_s") for r in results]
+        answer_ratios = [r["answer_p99_ms"] / b["p99_ms"] for r, b in zip(results, bare) if r.get("answer_p99_ms")]
         row = {
             "rps": statistics.median(r["rps"] for r in results),
             "p50_ms": statistics.median(r["p50_ms"] for r in results),
             "p99_ms": statistics.median(r["p99_ms"] for r in results),
             "rps_ratio": statistics.median(rps_ratios),
             "p99_ratio": statistics.median(p99_ratios),
+            "answer_p50_ms": _median([r.get("answer_p50_ms") for r in results]),
+            "answer_p99_ms": _median([r.get("answer_p99_ms") for r in results]),
+            "answer_p99_ratio": _median(answer_ratios),
+            "late": max((r.get("late") or 0) for r in results) if "late" in results[0] else None,
+            "dialog_s": _median([r.get("dialog_s") for r in results]),
             "rps_ratios": rps_ratios,
             "rounds": results,
         }
-        if "answered_s" in results[0]:
-            row["answered_s"] = None if None in waits else statistics.median(waits)
         rows[key] = row
-        answered_s = row.get("answered_s")
-        shown = "-" if "answered_s" not in row else ("timeout" if answered_s is None else f"{answered_s:.1f} s")
+
+        def shown(value, fmt):
+            return "-" if value is None else format(value, fmt)
+
         spread = " ".join(f"{ratio:.2f}" for ratio in rps_ratios)
-        print(f"{key:42} {row['rps']:9.0f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} {row['rps_ratio']:9.2f} "
-              f"{row['p99_ratio']:9.2f} {shown:>9}  {spread}")
+        print(f"{key:40} {row['rps']:7.0f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} {row['rps_ratio']:8.2f} "
+              f"{row['p99_ratio']:8.2f} {shown(row['answer_p50_ms'], '8.1f')} {shown(row['answer_p99_ms'], '8.1f')} "
+              f"{shown(row['answer_p99_ratio'], '8.2f')} {shown(row['late'], '5d')} {shown(row['dialog_s'], '7.2f')}  "
+              f"{spread}")
     summary = {
         "bench": "ack",
         "date": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -191,9 +275,10 @@ def report(rounds: dict[str, list[dict]], args) -> dict:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__)
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--c", type=int, default=50)
+    parser.add_argument("--dialog-n", type=int, default=10_000, help="the dialog round's burst of status requests")
     parser.add_argument("--postgres-url", help="a PostgreSQL server (any database): the run uses a fresh one")
     parser.add_argument("--slow", action="store_true", help="also run with Zoom and Microsoft answering after 2.5 s")
     parser.add_argument("--kinds", nargs="+", choices=KINDS, default=list(KINDS), help="which rounds (default: all)")

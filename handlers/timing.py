@@ -1,11 +1,8 @@
-"""Slack's clocks: what may be answered inside the ack, and when a dialog must open."""
+"""Slack's clock: how long an answer may take to ride in the ack."""
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable
-
-from bot.tasks import Tasks
 
 # Slack waits 3 s for the ack, counted on its side. Half of that is spent at most on an answer
 # (normally a few milliseconds from memory; a cold role lookup costs two calls of 0.1-0.5 s);
@@ -13,20 +10,7 @@ from bot.tasks import Tasks
 ANSWER_BUDGET = 1.5
 
 
-class _Slow:
-    def __repr__(self) -> str:
-        return "SLOW"
-
-
-SLOW = _Slow()  # the answer did not come within the budget
-
-
-async def within(seconds: float, work: Awaitable, tasks: Tasks):
-    """``work``'s result, or SLOW after ``seconds``. Slow work is left to finish in the background:
-    the lookups it started fill the caches the job that answers instead will read."""
-    task = asyncio.ensure_future(work)
-    done, _ = await asyncio.wait({task}, timeout=seconds)
-    if done:
-        return task.result()
-    tasks.spawn(task, "slow answer")
-    return SLOW
+async def settled(work: asyncio.Future, seconds: float = ANSWER_BUDGET) -> bool:
+    """Whether ``work`` finished within ``seconds`` (it keeps running if not)."""
+    done, _ = await asyncio.wait({work}, timeout=seconds)
+    return bool(done)

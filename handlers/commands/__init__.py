@@ -10,5 +10,6 @@ from handlers.errors import guarded
 
 
 def register(app: AsyncApp, services: Services, jobs: JobQueue, tasks: Tasks, workspaces: Workspaces) -> None:
-    app.command(ids.COMMAND)(guarded(zoomcal.zoomcal_command(services, jobs, tasks, workspaces)))
-    jobs.register(zoomcal.JOB, zoomcal.run_command(services, workspaces))
+    begun: dict = {}  # reads begun in an ack and finished by their job
+    app.command(ids.COMMAND)(guarded(zoomcal.zoomcal_command(services, jobs, tasks, workspaces, begun)))
+    jobs.register(zoomcal.JOB, zoomcal.run_command(services, workspaces, begun))

@@ -27,7 +27,7 @@ from handlers.blocks import messages, modals
 from handlers.errors import MalformedPayload, answers_errors
 from handlers.opening import open_dialog, prepare
 from handlers.replies import actor_data, actor_from, lane, reply
-from handlers.timing import ANSWER_BUDGET, SLOW, within
+from handlers.timing import settled
 
 JOB = "command"
 DIALOGS = (Verb.ENABLE, Verb.CONFIGURE)
@@ -39,7 +39,9 @@ HOLDING_AFTER = 2.0  # after the ack, so the user hears back within Slack's 3 se
 HOLDING = "Checking with Zoom and Microsoft… the answer follows in a moment."
 
 
-def zoomcal_command(services: Services, jobs: JobQueue, tasks: Tasks, workspaces: Workspaces):
+def zoomcal_command(services: Services, jobs: JobQueue, tasks: Tasks, workspaces: Workspaces, begun: dict):
+    """``begun``: reads too slow for their ack, by response_url, for their job to finish here."""
+
     async def handle(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
         actor = Actor(_field(body, "team_id"), _field(body, "user_id"))
         text = str(body.get("text") or "")[:4000]
@@ -53,12 +55,14 @@ def zoomcal_command(services: Services, jobs: JobQueue, tasks: Tasks, workspaces
             await jobs.submit(JOB, job, lane=lane(actor))
             await ack()  # the answer follows through response_url
             return
-        answer = await within(ANSWER_BUDGET, read(services, actor, command), tasks)
-        if answer is SLOW:
-            await jobs.submit(JOB, job | {"held": True}, lane=lane(actor))
-            await ack(messages.note(HOLDING))
+        answering = asyncio.ensure_future(read(services, actor, command))
+        if await settled(answering):
+            await ack(messages.answer(answering.result()))
             return
-        await ack(messages.answer(answer))
+        await jobs.submit(JOB, job | {"held": True}, lane=lane(actor))
+        begun[response_url] = answering  # the job (starting here) takes it over; another replica's asks again
+        tasks.spawn(answering, "slow answer")
+        await ack(messages.note(HOLDING))
 
     return handle
 
@@ -100,11 +104,12 @@ async def _dialog(ack, client, services, tasks, workspaces, actor: Actor, comman
     await ack()
 
 
-def run_command(services: Services, workspaces: Workspaces):
+def run_command(services: Services, workspaces: Workspaces, begun: dict):
     @answers_errors(workspaces)
     async def run(payload: dict) -> None:
-        command = parse(payload["text"])
-        answering = asyncio.ensure_future(read(services, actor_from(payload["actor"]), command))
+        answering = begun.pop(payload["response_url"], None)
+        if answering is None:
+            answering = asyncio.ensure_future(read(services, actor_from(payload["actor"]), parse(payload["text"])))
         held = bool(payload.get("held"))  # the ack already said the answer follows
         if not held:
             waited = time.time() - payload.get(PROMISED_AT, time.time())
