@@ -71,8 +71,7 @@ async def test_replicas_take_turns_refreshing(stack):
 
 
 async def test_zoom_down_during_a_refresh_names_zoom_and_releases_the_lease(stack):
-    # Every retry of the listing the ack starts, and of the one its job makes when that is slow.
-    stack.zoom.fail_next("/v2/groups", 503, "down", times=8)
+    stack.zoom.fail_next("/v2/groups", 503, "down", times=4)  # every retry of one listing
     shown = await answer(stack, "status")
     assert "Zoom" in shown["text"] and "Nothing was changed" in shown["text"]
     async with stack.runtime.db.transaction() as repo:
