@@ -134,7 +134,6 @@ class FakeMicrosoft(FakeServer):
 
     def routes(self, app: web.Application) -> None:
         app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._openid)
-        app.router.add_get("/common/discovery/instance", self._instance_discovery)
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
         app.router.add_get("/v1.0/organization", self._organization)
         app.router.add_get("/v1.0/users/{user}/calendar", self._calendar)
@@ -170,17 +169,6 @@ class FakeMicrosoft(FakeServer):
                 "token_endpoint_auth_methods_supported": ["client_secret_post", "private_key_jwt", "client_secret_basic"],
                 "scopes_supported": ["openid", "profile", "email", "offline_access"],
                 "tenant_region_scope": "EU",
-            }
-        )
-
-    async def _instance_discovery(self, request: web.Request) -> web.Response:
-        """MSAL asks a Microsoft host for its aliases (api-version 1.1) before using its token cache."""
-        host = request.host.split(":")[0]
-        return web.json_response(
-            {
-                "tenant_discovery_endpoint": f"{_origin(request)}/common/v2.0/.well-known/openid-configuration",
-                "api-version": "1.1",
-                "metadata": [{"preferred_network": host, "preferred_cache": host, "aliases": [host]}],
             }
         )
 
