@@ -29,9 +29,10 @@ _AADSTS = re.compile(r"\bAADSTS(\d+)\b")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
 # 404 codes Graph answers for a user without a reachable mailbox, or one it does not know.
 # ErrorInvalidUser is Exchange's word for an address it cannot resolve to a mailbox.
-NO_MAILBOX_CODES = frozenset(
-    {"ErrorItemNotFound", "MailboxNotEnabledForRESTAPI", "ResourceNotFound", "Request_ResourceNotFound", "ErrorInvalidUser"}
-)
+NO_MAILBOX_CODES = frozenset({
+    "ErrorItemNotFound", "MailboxNotEnabledForRESTAPI", "ResourceNotFound", "Request_ResourceNotFound",
+    "ErrorInvalidUser",
+})
 
 
 class _Transient(Exception):
