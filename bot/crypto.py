@@ -3,6 +3,12 @@
 Short-lived rows (queued jobs) are sealed with AES-256-GCM under a key derived from each
 Fernet key instead: every Slack ack writes one, and Fernet (AES-CBC, an HMAC and base64, new
 cipher objects each time) costs several times as much. The same keys rotate both.
+
+Transient formats, by their first byte:
+- b"\x02": AES-GCM whose associated data binds a context (a job's kind and id, ``job_context``),
+  so a payload copied onto another job row does not open there.
+- b"\x01": AES-GCM without a context (sealed with ``context=None``; older versions wrote these).
+- anything else: a Fernet token (the oldest rows).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 _TRANSIENT = b"\x01"  # format byte of sealed transient rows; Fernet tokens begin with "g"
+_BOUND = b"\x02"  # format byte of transient rows bound to a context
 _TRANSIENT_INFO = b"zoomcal transient rows v1"
 _NONCE = 12
 
@@ -54,18 +61,38 @@ class Vault:
             raise DecryptionError("a stored token cannot be decrypted with the configured keys") from exc
 
     def rotate(self, token: bytes) -> bytes:
-        """Re-encrypt under the first key."""
-        return self._fernet.rotate(token)
+        """A Fernet token re-encrypted under the first key (DecryptionError if no key opens it)."""
+        try:
+            return self._fernet.rotate(token)
+        except InvalidToken as exc:
+            raise DecryptionError("stored data cannot be decrypted with the configured keys") from exc
 
-    def seal_transient(self, plaintext: bytes) -> bytes:
-        """Ciphertext for a row that lives minutes (a queued job): AES-GCM under the first key."""
+    def seal_transient(self, plaintext: bytes, context: bytes | None = None) -> bytes:
+        """Ciphertext for a row that lives minutes (a queued job): AES-GCM under the first key.
+
+        With a ``context`` (``job_context(kind, id)``) the row opens only with that same context
+        (format b"\x02"). Without one it is written as before (b"\x01"), for callers that do not
+        know their row's id yet.
+        """
         nonce = os.urandom(_NONCE)  # random, so equal plaintexts never share a ciphertext
-        return _TRANSIENT + nonce + self._transient[0].encrypt(nonce, plaintext, _TRANSIENT)
+        if context is None:
+            return _TRANSIENT + nonce + self._transient[0].encrypt(nonce, plaintext, _TRANSIENT)
+        return _BOUND + nonce + self._transient[0].encrypt(nonce, plaintext, _BOUND + context)
 
-    def open_transient(self, sealed: bytes) -> bytes:
-        """Opens ``seal_transient``'s rows under any configured key, and Fernet tokens (older rows)."""
+    def open_transient(self, sealed: bytes, context: bytes | None = None) -> bytes:
+        """Opens a transient row under any configured key.
+
+        A b"\x02" row opens only with the ``context`` it was sealed with; b"\x01" rows and Fernet
+        tokens (older versions) open whatever the context.
+        """
         sealed = bytes(sealed)
-        if not sealed.startswith(_TRANSIENT):
+        if sealed.startswith(_BOUND):
+            if context is None:
+                raise DecryptionError("a queued job bound to its row was opened without its context")
+            associated = _BOUND + context
+        elif sealed.startswith(_TRANSIENT):
+            associated = _TRANSIENT
+        else:
             try:
                 return self._fernet.decrypt(sealed)
             except InvalidToken as exc:
@@ -73,10 +100,15 @@ class Vault:
         nonce, ciphertext = sealed[1:1 + _NONCE], sealed[1 + _NONCE:]
         for key in self._transient:
             try:
-                return key.decrypt(nonce, ciphertext, _TRANSIENT)
+                return key.decrypt(nonce, ciphertext, associated)
             except InvalidTag:
                 continue
-        raise DecryptionError("a queued job cannot be decrypted with the configured keys")
+        raise DecryptionError("a queued job cannot be decrypted with the configured keys (or with this context)")
+
+
+def job_context(kind: str, job_id: int) -> bytes:
+    """The context a queued job's payload is bound to: its kind and its row's id."""
+    return f"{kind}:{job_id}".encode()
 
 
 def _derive(fernet_key: str) -> bytes:
