@@ -270,6 +270,14 @@ async def test_a_removed_service_principal_is_a_refusal_with_the_aadsts_code(cli
     assert (await client.app_token(tenant)).tenant_id == tenant
 
 
+async def test_permissions_removed_but_app_kept_gives_tokens_without_roles(client, microsoft):
+    tenant = microsoft.add_tenant()
+    microsoft.revoke_consent(tenant, remove_app=False)
+    assert (await client.app_token(tenant)).roles == ()
+    microsoft.restore_consent(tenant)
+    assert "Calendars.ReadWrite" in (await client.app_token(tenant)).roles
+
+
 async def test_other_refusals_carry_their_codes(client, microsoft):
     never = microsoft.add_tenant(display_name="Tailspin", consented=False)
     with pytest.raises(Refusal) as caught:

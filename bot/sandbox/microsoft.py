@@ -41,6 +41,7 @@ class Tenant:
     roles: tuple[str, ...]
     consented: bool = True
     removed: bool = False  # an admin deleted the app's service principal after consenting
+    revoked_roles: tuple[str, ...] = ()  # the roles an admin removed (kept to restore them)
     users: dict[str, Mailbox] = field(default_factory=dict)  # by lower-cased email
 
 
@@ -101,19 +102,26 @@ class FakeMicrosoft(FakeServer):
         """A user of the tenant; Graph answers for their calendar as ``mailbox`` says."""
         self.tenants[tenant_id].users[email.lower()] = mailbox
 
-    def revoke_consent(self, tenant_id: str) -> None:
-        """An Entra admin deletes the app's service principal (its consent) in the tenant.
+    def revoke_consent(self, tenant_id: str, *, remove_app: bool = True) -> None:
+        """An Entra admin takes the app's consent back in the tenant.
 
-        The token endpoint then refuses with AADSTS7000229, as Entra does. Tokens already
-        issued stay valid until they expire, as Microsoft's self-contained tokens do.
+        ``remove_app``: the admin deletes the app (its service principal), and the token
+        endpoint refuses with AADSTS7000229, as Entra does. Otherwise only the granted
+        application permissions are removed: tokens are still issued, without a ``roles``
+        claim. Tokens already issued stay valid until they expire, as Microsoft's do.
         """
         tenant = self.tenants[tenant_id]
-        tenant.consented, tenant.removed = False, True
+        if remove_app:
+            tenant.consented, tenant.removed = False, True
+        else:
+            tenant.revoked_roles, tenant.roles = tenant.roles or tenant.revoked_roles, ()
 
     def restore_consent(self, tenant_id: str) -> None:
-        """An admin grants consent again: the token endpoint issues tokens again."""
+        """An admin grants consent again: tokens are issued, with the roles granted before."""
         tenant = self.tenants[tenant_id]
         tenant.consented, tenant.removed = True, False
+        if tenant.revoked_roles:
+            tenant.roles, tenant.revoked_roles = tenant.revoked_roles, ()
 
     def tenant(self, key: str) -> Tenant | None:
         key = key.lower()
