@@ -116,8 +116,8 @@ async def _rotate(settings: Settings) -> int:
         return 1
     db = Database(settings.database_url)
     try:
-        if await migrate.current(db.engine) is None:
-            print("zoomcal: the database has no zoomcal tables (run `zoomcal db upgrade`)", file=sys.stderr)
+        if await migrate.current(db.engine) != migrate.head():
+            print("zoomcal: the database schema is not current (run `zoomcal db upgrade` first)", file=sys.stderr)
             return 1
         tallies = await keys.rotate(db.engine, Vault(settings.encryption_keys))
     except (SQLAlchemyError, OSError) as error:

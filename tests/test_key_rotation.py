@@ -134,6 +134,9 @@ async def test_rotate_needs_only_the_database_and_the_keys(tmp_path):
     assert code == 2 and "ZOOMCAL_ENCRYPTION_KEY: required" in err and "SLACK" not in err and "ZOOM_" not in err
     code, _, err = await run_rotate(f"sqlite+aiosqlite:///{tmp_path / 'missing.db'}", generate_key())
     assert code == 1 and "no database file" in err and not (tmp_path / "missing.db").exists()
+    (tmp_path / "empty.db").touch()
+    code, _, err = await run_rotate(f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}", generate_key())
+    assert code == 1 and "run `zoomcal db upgrade` first" in err and "Traceback" not in err
 
 
 async def test_a_writer_between_read_and_write_wins(db, database_url):
