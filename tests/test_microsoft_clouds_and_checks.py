@@ -58,6 +58,7 @@ def test_the_scope_is_the_origin_of_the_graph_url():
     for _, graph in CLOUDS.values():
         assert graph_scope(graph) == graph.removesuffix("/v1.0") + "/.default"
     assert graph_scope("http://127.0.0.1:8443/v1.0/") == "http://127.0.0.1:8443/.default", "the port is kept"
+    assert graph_scope("https://user:pw@proxy.example:8443/graph/v1.0") == "https://proxy.example:8443/.default"
 
 
 async def test_consent_link_and_token_ask_for_the_configured_graph(client, microsoft):

@@ -51,7 +51,7 @@ def is_email(value: str) -> bool:
 def graph_scope(graph_url: str) -> str:
     """``{origin of MS_GRAPH_URL}/.default``: each national cloud's Graph is its own resource."""
     parts = urlsplit(graph_url)
-    return f"{parts.scheme}://{parts.netloc}/.default"
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/.default"  # never any user:password@
 
 
 @dataclass(frozen=True)

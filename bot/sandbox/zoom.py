@@ -151,8 +151,8 @@ class FakeZoom(FakeServer):
         emails = self.members.get(group_id, [])
         members = [
             {"id": user["id"], "email": user["email"], "first_name": user["first_name"], "last_name": user["last_name"],
-             "type": user["type"], "primary_group": user["group_ids"][0] == group_id, "login_type": 100}
-            for user in (self.users[key] for key in emails[start:start + size])
+             "type": user["type"], "primary_group": (user.get("group_ids") or [None])[0] == group_id, "login_type": 100}
+            for user in (self.users.get(key) for key in emails[start:start + size]) if user is not None
         ]
         return self._paged("members", members, len(emails), start, size)
 
