@@ -1,4 +1,4 @@
-"""Encryption at rest: MultiFernet so keys can rotate (first encrypts, all decrypt).
+r"""Encryption at rest: MultiFernet so keys can rotate (first encrypts, all decrypt).
 
 Short-lived rows (queued jobs) are sealed with AES-256-GCM under a key derived from each
 Fernet key instead: every Slack ack writes one, and Fernet (AES-CBC, an HMAC and base64, new
@@ -7,7 +7,8 @@ cipher objects each time) costs several times as much. The same keys rotate both
 Transient formats, by their first byte:
 - b"\x02": AES-GCM whose associated data binds a context (a job's kind and id, ``job_context``),
   so a payload copied onto another job row does not open there.
-- b"\x01": AES-GCM without a context (sealed with ``context=None``; older versions wrote these).
+- b"\x01": AES-GCM without a context (``context=None``: what callers that pass none write,
+  as older versions did).
 - anything else: a Fernet token (the oldest rows).
 """
 
@@ -68,7 +69,7 @@ class Vault:
             raise DecryptionError("stored data cannot be decrypted with the configured keys") from exc
 
     def seal_transient(self, plaintext: bytes, context: bytes | None = None) -> bytes:
-        """Ciphertext for a row that lives minutes (a queued job): AES-GCM under the first key.
+        r"""Ciphertext for a row that lives minutes (a queued job): AES-GCM under the first key.
 
         With a ``context`` (``job_context(kind, id)``) the row opens only with that same context
         (format b"\x02"). Without one it is written as before (b"\x01"), for callers that do not
@@ -80,7 +81,7 @@ class Vault:
         return _BOUND + nonce + self._transient[0].encrypt(nonce, plaintext, _BOUND + context)
 
     def open_transient(self, sealed: bytes, context: bytes | None = None) -> bytes:
-        """Opens a transient row under any configured key.
+        r"""Opens a transient row under any configured key.
 
         A b"\x02" row opens only with the ``context`` it was sealed with; b"\x01" rows and Fernet
         tokens (older versions) open whatever the context.
