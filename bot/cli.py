@@ -1,4 +1,4 @@
-"""`zoomcal serve | db upgrade | keys generate | console`."""
+"""`zoomcal serve | db upgrade | keys generate | keys rotate | console`."""
 
 from __future__ import annotations
 
@@ -34,6 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     keys = commands.add_parser("keys", help="encryption keys")
     keys_commands = keys.add_subparsers(dest="keys_command", required=True)
     keys_commands.add_parser("generate", help="print a new encryption key")
+    keys_commands.add_parser(
+        "rotate", help="re-encrypt every stored secret under the first key of ZOOMCAL_ENCRYPTION_KEY"
+    )
 
     commands.add_parser(
         "console", help="try the bot in a terminal against a built-in sandbox Slack, Zoom and Microsoft"
@@ -58,6 +61,10 @@ def main(argv: list[str] | None = None) -> int:
 
         return console()
     if args.command == "keys":
+        if args.keys_command == "rotate":
+            settings = _settings(Purpose.KEYS)
+            _configure_logging(settings)
+            return asyncio.run(_rotate(settings))
         print(generate_key())
         return 0
     if args.command == "db":
@@ -94,6 +101,40 @@ async def _upgrade(settings: Settings) -> int:
     return 0
 
 
+async def _rotate(settings: Settings) -> int:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from bot import keys
+    from bot.crypto import Vault
+    from storage import migrate
+    from storage.db import Database
+
+    url = make_url(settings.database_url)
+    if url.get_backend_name() == "sqlite" and not os.path.exists(url.database or ""):
+        print(f"zoomcal: no database file at {url.database}", file=sys.stderr)
+        return 1
+    db = Database(settings.database_url)
+    try:
+        if await migrate.current(db.engine) != migrate.head():
+            print("zoomcal: the database schema is not current (run `zoomcal db upgrade` first)", file=sys.stderr)
+            return 1
+        tallies = await keys.rotate(db.engine, Vault(settings.encryption_keys))
+    except (SQLAlchemyError, OSError) as error:
+        print(f"zoomcal: the database failed during the rotation ({type(error).__name__}); "
+              "run it again: rows done so far stay done", file=sys.stderr)
+        return 1
+    finally:
+        await db.close()
+    for kind, tally in tallies.items():
+        print(tally.describe(kind))
+    left = sum(tally.unopenable for tally in tallies.values())
+    if left:
+        print(f"zoomcal: {left} stored row(s) open with no configured key and were left as they are", file=sys.stderr)
+        return 1
+    return 0
+
+
 def _serve(settings: Settings, *, host: str, port: int, migrate_db: bool, socket_mode: bool) -> int:
     from aiohttp import web
 
@@ -107,11 +148,21 @@ def _serve(settings: Settings, *, host: str, port: int, migrate_db: bool, socket
     else:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
     app = create_web_app(settings, migrate_db=migrate_db, socket_mode=socket_mode)
-    app.on_startup.append(_freeze_startup_objects)  # runs after the runtime is built
+    app.on_startup.append(_warn_unopenable)  # these run after the runtime is built
+    app.on_startup.append(_freeze_startup_objects)
     logging.getLogger(__name__).info("zoomcal listening on http://%s:%s", host, port)
     # aiohttp stops on SIGTERM/SIGINT after finishing in-flight requests (shutdown_timeout).
     web.run_app(app, host=host, port=port, access_log_class=AccessLogger, print=None, shutdown_timeout=30)
     return 0
+
+
+async def _warn_unopenable(app) -> None:
+    """Stored rows the configured keys cannot open (a key left out of the list) are named at start."""
+    from bot.app import RUNTIME
+    from bot.keys import warn_unopenable
+
+    runtime = app[RUNTIME]
+    await warn_unopenable(runtime.db.engine, runtime.services.deps.vault)
 
 
 async def _freeze_startup_objects(_app) -> None:

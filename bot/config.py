@@ -22,6 +22,7 @@ class Purpose(Enum):
     SERVE = "serve"
     SOCKET_MODE = "socket-mode"
     DATABASE = "database"
+    KEYS = "keys"  # `keys rotate`: the database and the encryption keys, nothing else
 
 
 class SettingsError(Exception):
@@ -166,7 +167,7 @@ class _Reader:
 def load_settings(env: Mapping[str, str], purpose: Purpose = Purpose.SERVE) -> Settings:
     """Build Settings from ``env`` or raise SettingsError listing every problem."""
     r = _Reader(env)
-    serving = purpose is not Purpose.DATABASE
+    serving = purpose not in (Purpose.DATABASE, Purpose.KEYS)
     socket_mode = purpose is Purpose.SOCKET_MODE
 
     signing_secret = r.text("SLACK_SIGNING_SECRET", required=serving and not socket_mode)
@@ -216,7 +217,7 @@ def load_settings(env: Mapping[str, str], purpose: Purpose = Purpose.SERVE) -> S
         slack_api_url=r.url("SLACK_API_URL", "https://slack.com/api/"),
         public_url=r.url("ZOOMCAL_PUBLIC_URL", "http://localhost:3000"),
         database_url=database_url or "",
-        encryption_keys=r.fernet_keys("ZOOMCAL_ENCRYPTION_KEY", required=serving),
+        encryption_keys=r.fernet_keys("ZOOMCAL_ENCRYPTION_KEY", required=serving or purpose is Purpose.KEYS),
         admins=r.id_list("ZOOMCAL_ADMINS", _SLACK_USER_ID, "Slack user IDs (like U012ABCDEF)"),
         audit_channel=_one_channel(r),
         consent_ttl=r.integer("ZOOMCAL_CONSENT_TTL", 3600, low=60, high=30 * 24 * 3600),

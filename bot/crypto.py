@@ -1,8 +1,15 @@
-"""Encryption at rest: MultiFernet so keys can rotate (first encrypts, all decrypt).
+r"""Encryption at rest: MultiFernet so keys can rotate (first encrypts, all decrypt).
 
 Short-lived rows (queued jobs) are sealed with AES-256-GCM under a key derived from each
 Fernet key instead: every Slack ack writes one, and Fernet (AES-CBC, an HMAC and base64, new
 cipher objects each time) costs several times as much. The same keys rotate both.
+
+Transient formats, by their first byte:
+- b"\x02": AES-GCM whose associated data binds a context (a job's kind and id, ``job_context``),
+  so a payload copied onto another job row does not open there.
+- b"\x01": AES-GCM without a context (``context=None``: what callers that pass none write,
+  as older versions did).
+- anything else: a Fernet token (the oldest rows).
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 _TRANSIENT = b"\x01"  # format byte of sealed transient rows; Fernet tokens begin with "g"
-_BOUND = b"\x02"  # format byte of transient rows bound to a context (a job's kind and id)
+_BOUND = b"\x02"  # format byte of transient rows bound to a context
 _TRANSIENT_INFO = b"zoomcal transient rows v1"
 _NONCE = 12
 
@@ -55,14 +62,18 @@ class Vault:
             raise DecryptionError("a stored token cannot be decrypted with the configured keys") from exc
 
     def rotate(self, token: bytes) -> bytes:
-        """Re-encrypt under the first key."""
-        return self._fernet.rotate(token)
+        """A Fernet token re-encrypted under the first key (DecryptionError if no key opens it)."""
+        try:
+            return self._fernet.rotate(token)
+        except InvalidToken as exc:
+            raise DecryptionError("stored data cannot be decrypted with the configured keys") from exc
 
     def seal_transient(self, plaintext: bytes, context: bytes | None = None) -> bytes:
-        """Ciphertext for a row that lives minutes (a queued job): AES-GCM under the first key.
+        r"""Ciphertext for a row that lives minutes (a queued job): AES-GCM under the first key.
 
-        With ``context`` (a job's kind and id), it opens only with the same context: a payload
-        copied into another row, or read as another kind, does not open.
+        With a ``context`` (``job_context(kind, id)``) the row opens only with that same context
+        (format b"\x02"). Without one it is written as before (b"\x01"), for callers that do not
+        know their row's id yet.
         """
         nonce = os.urandom(_NONCE)  # random, so equal plaintexts never share a ciphertext
         if context is None:
@@ -70,12 +81,18 @@ class Vault:
         return _BOUND + nonce + self._transient[0].encrypt(nonce, plaintext, _BOUND + context)
 
     def open_transient(self, sealed: bytes, context: bytes | None = None) -> bytes:
-        """Opens ``seal_transient``'s rows under any configured key, and Fernet tokens (older rows)."""
+        r"""Opens a transient row under any configured key.
+
+        A b"\x02" row opens only with the ``context`` it was sealed with; b"\x01" rows and Fernet
+        tokens (older versions) open whatever the context.
+        """
         sealed = bytes(sealed)
         if sealed.startswith(_BOUND):
-            associated = _BOUND + (context or b"")
+            if context is None:
+                raise DecryptionError("a queued job bound to its row was opened without its context")
+            associated = _BOUND + context
         elif sealed.startswith(_TRANSIENT):
-            associated = _TRANSIENT  # sealed before rows were bound to their context
+            associated = _TRANSIENT
         else:
             try:
                 return self._fernet.decrypt(sealed)
@@ -87,7 +104,12 @@ class Vault:
                 return key.decrypt(nonce, ciphertext, associated)
             except InvalidTag:
                 continue
-        raise DecryptionError("a queued job cannot be decrypted with the configured keys")
+        raise DecryptionError("a queued job cannot be decrypted with the configured keys (or with this context)")
+
+
+def job_context(kind: str, job_id: int) -> bytes:
+    """The context a queued job's payload is bound to: its kind and its row's id."""
+    return f"{kind}:{job_id}".encode()
 
 
 def _derive(fernet_key: str) -> bytes:

@@ -25,7 +25,7 @@ from datetime import timedelta
 from typing import Any
 
 from bot import logs, metrics
-from bot.crypto import DecryptionError, Vault
+from bot.crypto import DecryptionError, Vault, job_context
 from storage.db import Database
 from storage.models import utcnow
 
@@ -35,11 +35,6 @@ PROMISED_AT = "promised_at"  # when the ack promised the work (Unix time): handl
 log = logging.getLogger(__name__)
 
 Handler = Callable[[dict[str, Any]], Awaitable[None]]
-
-
-def context(kind: str, job_id: int) -> bytes:
-    """What a job's sealed payload is bound to: it opens only as this kind, in this row."""
-    return f"job:{kind}:{job_id}".encode()
 
 
 class JobQueue:
@@ -93,7 +88,7 @@ class JobQueue:
                     ids = await repo.jobs.add_many([kind for kind, _, _ in batch], now=now, lease_until=now + self.lease)
                     await repo.jobs.seal(
                         [
-                            (job_id, self._vault.seal_transient(plaintext, context(kind, job_id)))
+                            (job_id, self._vault.seal_transient(plaintext, job_context(kind, job_id)))
                             for job_id, (kind, plaintext, _) in zip(ids, batch)
                         ]
                     )
@@ -168,7 +163,7 @@ class JobQueue:
             if job.id in self._held:
                 continue  # ours already (a stall outlived the lease): never run twice here
             try:
-                text = self._vault.open_transient(job.payload, context(job.kind, job.id)).decode()
+                text = self._vault.open_transient(job.payload, job_context(job.kind, job.id)).decode()
                 lane = str(json.loads(text).get(LANE_KEY) or f"job:{job.id}")
             except (DecryptionError, ValueError):
                 log.error("job %s cannot be opened with the configured keys", job.id)

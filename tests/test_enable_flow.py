@@ -109,7 +109,7 @@ async def test_submit_makes_the_scope_pending_and_dms_a_consent_link(stack):
     assert parts.path == "/organizations/v2.0/adminconsent"
     query = parse_qs(parts.query)
     assert query["client_id"] == [stack.microsoft.client_id]
-    assert query["scope"] == ["https://graph.microsoft.com/.default"]
+    assert query["scope"] == [f"{stack.microsoft.url}/.default"], "the origin of MS_GRAPH_URL"
     assert query["redirect_uri"] == ["http://127.0.0.1:3000/microsoft/callback"]
     state = query["state"][0]
     assert len(state) >= 22  # 128 bits in URL-safe base64

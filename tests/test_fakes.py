@@ -20,9 +20,6 @@ from tests.fakes import FakeMicrosoft, FakeSlack, FakeZoom, make_tls
 
 pytestmark = pytest.mark.asyncio
 
-GRAPH_SCOPE = "https://graph.microsoft.com/.default"
-
-
 # Slack ------------------------------------------------------------------------------------------
 
 
@@ -108,7 +105,7 @@ def msal_token(microsoft: FakeMicrosoft, tenant: str, ca_path, secret: str | Non
         instance_discovery=False,
         http_client=session,
     )
-    return app.acquire_token_for_client([GRAPH_SCOPE])
+    return app.acquire_token_for_client([microsoft.graph_scope])
 
 
 async def graph_organization(microsoft: FakeMicrosoft, ca_path, token: str) -> tuple[int, dict]:
@@ -126,7 +123,7 @@ async def test_msal_gets_an_app_token_and_graph_answers(microsoft, tls):
     result = await asyncio.to_thread(msal_token, microsoft, tenant, tls.ca_path)
     claims = jwt.decode(result["access_token"], options={"verify_signature": False})
     assert claims["tid"] == tenant and claims["appid"] == "ms-client"
-    assert claims["aud"] == "https://graph.microsoft.com"
+    assert claims["aud"] == microsoft.url, "tokens are for this server's own Graph"
     assert "Calendars.ReadWrite" in claims["roles"]
     assert microsoft.tokens_issued == 1
 
@@ -171,7 +168,7 @@ async def test_consent_page_redirects_with_the_admins_tenant(microsoft, tls):
     home = microsoft.add_tenant()
     microsoft.add_tenant(display_name="Other", domains=("other.onmicrosoft.com",))
     context = ssl.create_default_context(cafile=str(tls.ca_path))
-    params = {"client_id": microsoft.client_id, "scope": GRAPH_SCOPE, "redirect_uri": "https://bot.example/cb",
+    params = {"client_id": microsoft.client_id, "scope": microsoft.graph_scope, "redirect_uri": "https://bot.example/cb",
               "state": "s1"}
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{microsoft.url}/organizations/v2.0/adminconsent", params=params, ssl=context) as page:

@@ -7,8 +7,8 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
-from bot.crypto import Vault, generate_key
-from bot.jobs import JobQueue, context
+from bot.crypto import Vault, generate_key, job_context
+from bot.jobs import JobQueue
 from storage.models import Job, utcnow
 
 
@@ -138,8 +138,8 @@ async def test_queued_payloads_are_sealed_to_their_row_and_older_rows_resume(db)
     await queue.submit("work", {"response_url": "https://hooks.slack.com/commands/T1/secret-capability"}, lane="a")
     [queued] = [row for row in await job_rows(db) if row.status == "queued"]
     assert b"secret-capability" not in bytes(queued.payload), "no plaintext at rest"
-    assert vault.open_transient(queued.payload, context("work", queued.id))
-    for wrong in (context("other", queued.id), context("work", queued.id + 1)):
+    assert vault.open_transient(queued.payload, job_context("work", queued.id))
+    for wrong in (job_context("other", queued.id), job_context("work", queued.id + 1)):
         try:
             vault.open_transient(queued.payload, wrong)
         except Exception as error:

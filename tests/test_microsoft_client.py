@@ -44,7 +44,7 @@ def test_consent_url_has_the_contract_shape(client, microsoft):
     query = parse_qs(urlsplit(url).query)
     assert query == {
         "client_id": [microsoft.client_id],
-        "scope": ["https://graph.microsoft.com/.default"],
+        "scope": [f"{microsoft.url}/.default"],  # the origin of the Graph URL
         "redirect_uri": ["https://bot.example.com/microsoft/callback"],
         "state": ["st4te"],
     }

@@ -8,16 +8,16 @@ import json
 import re
 import time
 from dataclasses import dataclass, field
-from urllib.parse import quote
+from enum import Enum
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 import msal
 
 from bot import metrics
-from bot.clients.errors import UpstreamError
+from bot.clients.errors import Refusal, UpstreamError
 from bot.clients.http import RetryPolicy, send
 
-GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 IDENTITY = "Microsoft"
 GRAPH = "Microsoft Graph"
 # Tenant ids are GUIDs; a verified domain is also accepted. Nothing else reaches a URL.
@@ -25,6 +25,14 @@ _TENANT = re.compile(r"^(?:[0-9a-fA-F-]{36}|[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+
 
 
 TRANSIENT_ERRORS = frozenset({"temporarily_unavailable", "server_error", "request_timeout"})
+_AADSTS = re.compile(r"\bAADSTS(\d+)\b")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+$")
+# 404 codes Graph answers for a user without a reachable mailbox, or one it does not know.
+# ErrorInvalidUser is Exchange's word for an address it cannot resolve to a mailbox.
+NO_MAILBOX_CODES = frozenset({
+    "ErrorItemNotFound", "MailboxNotEnabledForRESTAPI", "ResourceNotFound", "Request_ResourceNotFound",
+    "ErrorInvalidUser",
+})
 
 
 class _Transient(Exception):
@@ -33,6 +41,17 @@ class _Transient(Exception):
 
 def valid_tenant(value: str) -> bool:
     return bool(_TENANT.match(value or ""))
+
+
+def is_email(value: str) -> bool:
+    """An address ``calendar`` can put in a URL path: one @ and no spaces (so never "." or "..")."""
+    return bool(_EMAIL.match(value or ""))
+
+
+def graph_scope(graph_url: str) -> str:
+    """``{origin of MS_GRAPH_URL}/.default``: each national cloud's Graph is its own resource."""
+    parts = urlsplit(graph_url)
+    return f"{parts.scheme}://{parts.netloc.rpartition('@')[2]}/.default"  # never any user:password@
 
 
 @dataclass(frozen=True)
@@ -48,6 +67,24 @@ class Organization:
     id: str
     display_name: str
     domains: tuple[str, ...]
+
+
+class CalendarAccess(Enum):
+    """The contract's words for `/zoomcal check`."""
+
+    REACHABLE = "reachable"
+    NO_MAILBOX = "no mailbox"
+    ACCESS_DENIED = "access denied"
+
+
+@dataclass(frozen=True)
+class CalendarCheck:
+    """What Graph answered for a user's calendar; ``code`` and ``message`` are Microsoft's (None on 200)."""
+
+    access: CalendarAccess
+    status: int
+    code: str | None = None
+    message: str | None = None
 
 
 @dataclass(frozen=True)
@@ -121,6 +158,7 @@ class MicrosoftClient:
         self._consent_tenant = consent_tenant
         self._authority_host = authority_host.rstrip("/")
         self._graph_url = graph_url.rstrip("/")
+        self._scope = graph_scope(self._graph_url)
         self._redirect_uri = redirect_uri
         self._discover = discover_instances
         self._policy = policy
@@ -130,12 +168,16 @@ class MicrosoftClient:
     def client_id(self) -> str:
         return self._client_id
 
+    @property
+    def scope(self) -> str:
+        return self._scope
+
     def consent_url(self, state: str) -> str:
         query = "&".join(
             f"{name}={quote(value, safe=':/')}"
             for name, value in (
                 ("client_id", self._client_id),
-                ("scope", GRAPH_SCOPE),
+                ("scope", self._scope),
                 ("redirect_uri", self._redirect_uri),
                 ("state", state),
             )
@@ -147,9 +189,11 @@ class MicrosoftClient:
 
         MSAL blocks, so each attempt runs in a thread. Each attempt builds a new MSAL app:
         MSAL remembers 429/5xx answers per app and would replay them instead of retrying.
+        Raises ``Refusal`` when the token endpoint says no (``code``: the AADSTS code), and a
+        plain ``UpstreamError`` when it could not be reached or stayed busy past the retries.
         """
         if not valid_tenant(tenant):
-            raise UpstreamError(IDENTITY, "sent a tenant id that is not valid")
+            raise Refusal(IDENTITY, "sent a tenant id that is not valid", code="invalid_tenant")
         http = _LoopHttp(self._session, asyncio.get_running_loop(), self._timeout)
         started = time.monotonic()
         attempt = 0
@@ -181,22 +225,30 @@ class MicrosoftClient:
                 # Off for non-Microsoft hosts: no request may go to a host we were not given.
                 instance_discovery=None if self._discover else False,
             )
-            result = app.acquire_token_for_client([GRAPH_SCOPE])
+            result = app.acquire_token_for_client([self._scope])
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise _Transient(f"could not be reached ({_safe(exc)})") from None
         except msal.exceptions.MsalServiceError:
             raise _Transient("answered with a server error") from None
         except ValueError as exc:
-            # MSAL raises ValueError when the authority's metadata cannot be read: unknown tenant or outage.
-            if "openid" in str(exc).lower() or "tenant" in str(exc).lower():
-                raise UpstreamError(IDENTITY, "does not know that tenant, or its metadata cannot be read") from None
+            # MSAL raises ValueError when the authority's metadata cannot be read: a 4xx for the
+            # tenant's OpenID configuration (unknown tenant: AADSTS90002), or an answer not JSON.
+            # It re-raises the first with a generic text; the answer's status is in the original.
+            text = f"{exc} {exc.__context__ or ''}"
+            status = re.search(r"HTTP status: (\d+)", text)
+            if status and status.group(1) not in ("408", "429"):
+                aadsts = _AADSTS.search(text)
+                raise Refusal(
+                    IDENTITY, "does not know that tenant (its OpenID configuration was refused)",
+                    status=int(status.group(1)), code=f"AADSTS{aadsts.group(1)}" if aadsts else "invalid_tenant",
+                ) from None
             raise _Transient(f"answered unexpectedly ({_safe(exc)})") from None
         if "access_token" not in result:
-            code = str(result.get("error") or "error")
-            description = str(result.get("error_description") or "").split("\r\n")[0][:300]
-            if code in TRANSIENT_ERRORS:
-                raise _Transient(f"is busy ({code})")
-            raise UpstreamError(IDENTITY, f"refused a token: {code}: {description}", code=code)
+            error = str(result.get("error") or "error")
+            if error in TRANSIENT_ERRORS:
+                raise _Transient(f"is busy ({error})")
+            code, description = _token_error(result)
+            raise Refusal(IDENTITY, f"refused a token ({error}): {description}", code=code or error)
         claims = _claims(result["access_token"])
         roles = tuple(str(r) for r in claims.get("roles") or ())
         return AppToken(
@@ -217,11 +269,11 @@ class MicrosoftClient:
         )
         body = response.body if isinstance(response.body, dict) else {}
         if response.status != 200:
-            error = body.get("error") if isinstance(body.get("error"), dict) else {}
-            code = error.get("code") or f"HTTP {response.status}"
-            raise UpstreamError(
-                GRAPH, f"refused to read the organization: {code}: {error.get('message', '')}".rstrip(": "),
-                status=response.status, code=code,
+            code, message = _graph_error(response.body)
+            error = Refusal if response.status in (401, 403) else UpstreamError
+            raise error(
+                GRAPH, f"refused to read the organization (HTTP {response.status}){_quoted(code, message)}",
+                status=response.status, code=code or f"HTTP {response.status}",
             )
         orgs = body.get("value") or []
         if not orgs:
@@ -231,6 +283,63 @@ class MicrosoftClient:
             str(d.get("name")) for d in sorted(org.get("verifiedDomains") or [], key=lambda d: not d.get("isDefault"))
         )
         return Organization(str(org.get("id") or token.tenant_id), str(org.get("displayName") or ""), domains)
+
+    async def calendar(self, token: AppToken, email: str) -> CalendarCheck:
+        """Whether Graph reaches ``email``'s calendar with this app-only token (`/zoomcal check`).
+
+        200 is reachable; a 404 naming a missing mailbox or user is "no mailbox"; 403 (an Exchange
+        application access policy, or no calendar permission) is "access denied". Anything else
+        raises: ``Refusal`` for 401 (the token was refused), ``UpstreamError`` otherwise (after the
+        retries for 429/5xx), naming Graph and the status. ``email`` must pass ``is_email``: the
+        caller validates what a user typed (ValueError otherwise).
+        """
+        if not is_email(email):
+            raise ValueError("not an email address")
+        response = await send(
+            self._session,
+            "GET",
+            f"{self._graph_url}/users/{quote(email, safe='@')}/calendar",
+            service=GRAPH,
+            policy=self._policy,
+            headers={"Authorization": f"Bearer {token.access_token}"},
+            params={"$select": "id"},
+        )
+        if response.status == 200:
+            return CalendarCheck(CalendarAccess.REACHABLE, 200)
+        code, message = _graph_error(response.body)
+        if response.status == 404 and code in NO_MAILBOX_CODES:
+            return CalendarCheck(CalendarAccess.NO_MAILBOX, 404, code, message)
+        if response.status == 403:
+            return CalendarCheck(CalendarAccess.ACCESS_DENIED, 403, code, message)
+        error = Refusal if response.status == 401 else UpstreamError
+        raise error(
+            GRAPH, f"answered HTTP {response.status} for the calendar{_quoted(code, message)}",
+            status=response.status, code=code,
+        )
+
+
+def _token_error(result: dict) -> tuple[str | None, str]:
+    """The AADSTS code and Microsoft's description, without its trace, correlation and time lines."""
+    description = str(result.get("error_description") or "")
+    description = re.split(r"\r?\n| Trace ID: ", description, maxsplit=1)[0].strip()[:400]
+    codes = result.get("error_codes")
+    if isinstance(codes, list) and codes and str(codes[0]).isdigit():
+        return f"AADSTS{codes[0]}", description
+    found = _AADSTS.search(description)
+    return (f"AADSTS{found.group(1)}" if found else None), description
+
+
+def _graph_error(body) -> tuple[str | None, str | None]:
+    """Graph's ``{"error": {"code", "message"}}``, as far as it is there."""
+    error = body.get("error") if isinstance(body, dict) else None
+    if not isinstance(error, dict):
+        return None, None
+    code, message = error.get("code"), error.get("message")
+    return (str(code) if code else None), (str(message)[:400] if message else None)
+
+
+def _quoted(code: str | None, message: str | None) -> str:
+    return "".join(f": {part}" for part in (code, message) if part)
 
 
 def _claims(jwt: str) -> dict:

@@ -1,10 +1,12 @@
-"""Zoom REST API over Server-to-Server OAuth: the account's groups and users' roles."""
+"""Zoom REST API over Server-to-Server OAuth: the account's groups, users' roles, member lists."""
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import collections
 import time
+from collections.abc import AsyncIterable, AsyncIterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
@@ -15,6 +17,7 @@ from bot.clients.http import RetryPolicy, send
 
 SERVICE = "Zoom"
 ADMIN_ROLES = frozenset({"owner", "admin"})
+PAGE_SIZE = 300  # the most Zoom gives per page for these lists
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,36 @@ class ZoomClient:
         body = self._json(response, "look up a user")
         return str(body.get("role_name") or "") or None
 
+    def group_members(self, group_id: str) -> AsyncIterator[str]:
+        """The email of each member of a group, page after page, as Zoom sends them.
+
+        A stream, not a list: a group of 20,000 is 67 pages, and a caller counting domains keeps
+        only its counts (``domain_counts``).
+        """
+        return self._emails(f"/groups/{quote(group_id, safe='')}/members", "members", "list the group's members")
+
+    def users(self) -> AsyncIterator[str]:
+        """The email of each active user of the account, page after page."""
+        return self._emails("/users", "users", "list the account's users", {"status": "active"}, active_only=True)
+
+    async def _emails(
+        self, path: str, key: str, what: str, params: dict | None = None, *, active_only: bool = False
+    ) -> AsyncIterator[str]:
+        token = ""
+        while True:
+            query = {"page_size": str(PAGE_SIZE), **(params or {})}
+            if token:
+                query["next_page_token"] = token
+            body = self._json(await self._get(path, query), what)
+            for item in body.get(key) or ():
+                if not isinstance(item, dict) or not item.get("email"):
+                    continue
+                if not active_only or item.get("status", "active") == "active":
+                    yield str(item["email"])
+            token = body.get("next_page_token") or ""
+            if not token:
+                return
+
     def _json(self, response, what: str) -> dict:
         if response.status != 200 or not isinstance(response.body, dict):
             message = response.body.get("message") if isinstance(response.body, dict) else None
@@ -131,3 +164,13 @@ class ZoomClient:
 
 def is_admin_role(role_name: str | None) -> bool:
     return (role_name or "").strip().lower() in ADMIN_ROLES
+
+
+async def domain_counts(emails: AsyncIterable[str]) -> collections.Counter[str]:
+    """How many addresses use each (lower-cased) email domain; addresses without a domain are skipped."""
+    counts: collections.Counter[str] = collections.Counter()
+    async for email in emails:
+        _, at, domain = email.rpartition("@")
+        if at and domain:
+            counts[domain.lower()] += 1
+    return counts

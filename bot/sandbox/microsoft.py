@@ -1,7 +1,10 @@
 """A fake Microsoft identity platform and Graph in one (TLS) server.
 
 Tenants are addressed by GUID or by a verified domain. Tokens are JWTs whose claims
-mirror Azure's app-only tokens (tid, roles — omitted when nothing was consented).
+mirror Azure's app-only tokens (tid, roles — omitted when nothing was consented). Tokens
+are issued for one resource only, this server's Graph: ``{graph_origin}/.default``, where
+``graph_origin`` is the server's own origin unless a test names another (a national cloud's
+Graph host reached through a proxy), as each national cloud accepts only its own Graph.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
+from enum import Enum
 from urllib.parse import urlencode
 
 import jwt
@@ -18,8 +22,15 @@ from aiohttp import web
 
 from bot.sandbox.base import FakeServer
 
-GRAPH_SCOPE = "https://graph.microsoft.com/.default"
 DEFAULT_ROLES = ("Calendars.ReadWrite", "User.Read.All", "Organization.Read.All")
+
+
+class Mailbox(Enum):
+    """What Graph finds behind a user of a tenant."""
+
+    ENABLED = "enabled"  # an Exchange Online mailbox: the calendar answers 200
+    NONE = "none"  # no mailbox (unlicensed, on-premises, soft-deleted): 404 MailboxNotEnabledForRESTAPI
+    BLOCKED = "blocked"  # an application access policy excludes the app: 403 ErrorAccessDenied
 
 
 @dataclass
@@ -29,6 +40,9 @@ class Tenant:
     domains: tuple[str, ...]
     roles: tuple[str, ...]
     consented: bool = True
+    removed: bool = False  # an admin deleted the app's service principal after consenting
+    revoked_roles: tuple[str, ...] = ()  # the roles an admin removed (kept to restore them)
+    users: dict[str, Mailbox] = field(default_factory=dict)  # by lower-cased email
 
 
 @dataclass
@@ -46,7 +60,17 @@ class FakeMicrosoft(FakeServer):
         self.tenants: dict[str, Tenant] = {}
         self.consent_tenant: str | None = None  # the tenant of the "signed-in" admin on the consent page
         self.issued: dict[str, _Issued] = {}
+        self.graph_origin_override: str | None = None  # e.g. "https://graph.microsoft.us" behind a proxy
         self._key = secrets.token_bytes(32)
+
+    @property
+    def graph_origin(self) -> str:
+        """The one Graph resource this identity platform issues tokens for."""
+        return self.graph_origin_override or self.url
+
+    @property
+    def graph_scope(self) -> str:
+        return f"{self.graph_origin}/.default"
 
     @property
     def issued_tokens(self) -> list[str]:
@@ -74,6 +98,31 @@ class FakeMicrosoft(FakeServer):
         self.consent_tenant = self.consent_tenant or tenant.id
         return tenant.id
 
+    def add_user(self, tenant_id: str, email: str, mailbox: Mailbox = Mailbox.ENABLED) -> None:
+        """A user of the tenant; Graph answers for their calendar as ``mailbox`` says."""
+        self.tenants[tenant_id].users[email.lower()] = mailbox
+
+    def revoke_consent(self, tenant_id: str, *, remove_app: bool = True) -> None:
+        """An Entra admin takes the app's consent back in the tenant.
+
+        ``remove_app``: the admin deletes the app (its service principal), and the token
+        endpoint refuses with AADSTS7000229, as Entra does. Otherwise only the granted
+        application permissions are removed: tokens are still issued, without a ``roles``
+        claim. Tokens already issued stay valid until they expire, as Microsoft's do.
+        """
+        tenant = self.tenants[tenant_id]
+        if remove_app:
+            tenant.consented, tenant.removed = False, True
+        else:
+            tenant.revoked_roles, tenant.roles = tenant.roles or tenant.revoked_roles, ()
+
+    def restore_consent(self, tenant_id: str) -> None:
+        """An admin grants consent again: tokens are issued, with the roles granted before."""
+        tenant = self.tenants[tenant_id]
+        tenant.consented, tenant.removed = True, False
+        if tenant.revoked_roles:
+            tenant.roles, tenant.revoked_roles = tenant.revoked_roles, ()
+
     def tenant(self, key: str) -> Tenant | None:
         key = key.lower()
         for tenant in self.tenants.values():
@@ -84,7 +133,7 @@ class FakeMicrosoft(FakeServer):
     def callback_query(self, tenant_id: str, state: str, accept: bool = True) -> dict[str, str]:
         """What Microsoft's redirect to the bot carries after the admin's decision."""
         if accept:
-            return {"admin_consent": "True", "tenant": tenant_id, "scope": GRAPH_SCOPE, "state": state}
+            return {"admin_consent": "True", "tenant": tenant_id, "scope": self.graph_scope, "state": state}
         return {
             "error": "access_denied",
             "error_description": "AADSTS65004: User declined to consent to access the app.",
@@ -95,6 +144,7 @@ class FakeMicrosoft(FakeServer):
         app.router.add_get("/{tenant}/v2.0/.well-known/openid-configuration", self._openid)
         app.router.add_post("/{tenant}/oauth2/v2.0/token", self._token)
         app.router.add_get("/v1.0/organization", self._organization)
+        app.router.add_get("/v1.0/users/{user}/calendar", self._calendar)
         app.router.add_get("/{tenant}/v2.0/adminconsent", self._consent_page)
         app.router.add_post("/{tenant}/v2.0/adminconsent/decision", self._consent_decision)
 
@@ -111,10 +161,11 @@ class FakeMicrosoft(FakeServer):
             )
         tenant = self.tenant(key)
         tid = tenant.id if tenant else "{tenantid}"
-        base = f"{self.url}/{key}"
+        origin = _origin(request)  # the host the client asked, as Microsoft's own hosts answer
+        base = f"{origin}/{key}"
         return web.json_response(
             {
-                "issuer": f"{self.url}/{tid}/v2.0",
+                "issuer": f"{origin}/{tid}/v2.0",
                 "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
                 "token_endpoint": f"{base}/oauth2/v2.0/token",
                 "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
@@ -144,13 +195,32 @@ class FakeMicrosoft(FakeServer):
             )
         if form.get("grant_type") != "client_credentials":
             return _error(400, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.")
-        if GRAPH_SCOPE not in form.get("scope", "").split():
-            return _error(400, "invalid_scope", "AADSTS1002012: The provided value for scope is not valid.")
+        scopes = form.get("scope", "").split()
+        if len(scopes) != 1 or not scopes[0].endswith("/.default"):
+            return _error(
+                400, "invalid_scope",
+                f"AADSTS1002012: The provided value for scope {form.get('scope', '')} is not valid. Client credential "
+                "flows must have a scope value with /.default suffixed to the resource identifier (application ID URI).",
+            )
+        if scopes[0] != self.graph_scope:  # another cloud's Graph (or any other resource) is unknown here
+            return _error(
+                400, "invalid_resource",
+                f"AADSTS500011: The resource principal named {scopes[0].removesuffix('/.default')} was not found in "
+                f"the tenant named {tenant.display_name}. This can happen if the application has not been installed "
+                "by the administrator of the tenant or consented to by any user in the tenant. You might have sent "
+                "your authentication request to the wrong tenant.",
+            )
+        if tenant.removed:
+            return _error(
+                401, "invalid_client",
+                f"AADSTS7000229: The client application {self.client_id} is missing service principal in the tenant "
+                f"{tenant.id}. See instructions here: https://go.microsoft.com/fwlink/?linkid=2225119",
+            )
         if not tenant.consented:  # the app has no service principal there
             return self._not_in_directory(tenant, self.client_id)
         now = int(time.time())
         claims = {
-            "aud": "https://graph.microsoft.com",
+            "aud": self.graph_origin,
             "iss": f"https://sts.windows.net/{tenant.id}/",
             "iat": now, "nbf": now, "exp": now + 3599,
             "appid": self.client_id, "azp": self.client_id,
@@ -178,10 +248,13 @@ class FakeMicrosoft(FakeServer):
 
     # Graph ------------------------------------------------------------------------------------
 
+    def _bearer(self, request: web.Request) -> _Issued | None:
+        issued = self.issued.get(request.headers.get("Authorization", "").removeprefix("Bearer "))
+        return issued if issued is not None and issued.expires >= time.time() else None
+
     async def _organization(self, request: web.Request) -> web.Response:
-        token = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        issued = self.issued.get(token)
-        if issued is None or issued.expires < time.time():
+        issued = self._bearer(request)
+        if issued is None:
             return _graph_error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
         if not issued.roles:
             return _graph_error(403, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
@@ -196,6 +269,35 @@ class FakeMicrosoft(FakeServer):
              "value": [{"id": tenant.id, "displayName": tenant.display_name, "verifiedDomains": domains}]}
         )
 
+    async def _calendar(self, request: web.Request) -> web.Response:
+        """GET /users/{id | userPrincipalName}/calendar with Graph's answers and error bodies."""
+        issued = self._bearer(request)
+        if issued is None:
+            return _graph_error(401, "InvalidAuthenticationToken", "Access token is empty or invalid.")
+        if not issued.roles:
+            return _graph_error(403, "ErrorAccessDenied", "Access is denied. Check credentials and try again.")
+        key = request.match_info["user"]  # aiohttp hands the path segment decoded
+        mailbox = issued.tenant.users.get(key.lower())
+        if mailbox is None:
+            return _graph_error(
+                404, "Request_ResourceNotFound",
+                f"Resource '{key}' does not exist or one of its queried reference-property objects are not present.",
+            )
+        if mailbox is Mailbox.NONE:
+            return _graph_error(
+                404, "MailboxNotEnabledForRESTAPI", "The mailbox is either inactive, soft-deleted, or is hosted on-premise."
+            )
+        if mailbox is Mailbox.BLOCKED:
+            return _graph_error(403, "ErrorAccessDenied", "Access to OData is disabled.")
+        return web.json_response(
+            {
+                "@odata.context": f"{self.graph_origin}/v1.0/$metadata#users('{key}')/calendar",
+                "id": "AAMkAGI2TGuLAAA=", "name": "Calendar", "color": "auto", "isDefaultCalendar": True,
+                "canShare": True, "canViewPrivateItems": True, "canEdit": True, "isRemovable": False,
+                "owner": {"name": key.split("@")[0], "address": key},
+            }
+        )
+
     # the consent page -----------------------------------------------------------------------------
 
     async def _consent_page(self, request: web.Request) -> web.Response:
@@ -204,6 +306,8 @@ class FakeMicrosoft(FakeServer):
             return _error_page(f"AADSTS90002: Tenant '{request.match_info['tenant']}' not found")
         if query.get("client_id") != self.client_id or not query.get("redirect_uri"):
             return _error_page("AADSTS700016: Application not found")
+        if query.get("scope") != self.graph_scope:
+            return _error_page(f"AADSTS500011: The resource principal named {query.get('scope', '')} was not found")
         hidden = "".join(
             f'<input type="hidden" name="{name}" value="{html.escape(query.get(name, ""), quote=True)}">'
             for name in ("client_id", "scope", "redirect_uri", "state")
@@ -282,4 +386,11 @@ def _error(status: int, code: str, description: str) -> web.Response:
 
 
 def _graph_error(status: int, code: str, message: str) -> web.Response:
-    return web.json_response({"error": {"code": code, "message": message}}, status=status)
+    request_id = str(uuid.uuid4())
+    inner = {"date": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime()), "request-id": request_id,
+             "client-request-id": request_id}
+    return web.json_response({"error": {"code": code, "message": message, "innerError": inner}}, status=status)
+
+
+def _origin(request: web.Request) -> str:
+    return f"{request.scheme}://{request.host}"

@@ -1,4 +1,5 @@
-"""A fake Zoom: Server-to-Server OAuth tokens, /v2/groups (paged) and /v2/users/{id or email}."""
+"""A fake Zoom: Server-to-Server OAuth tokens, /v2/groups, /v2/groups/{id}/members and /v2/users
+(paged by next_page_token, as Zoom's), and /v2/users/{id or email}."""
 
 from __future__ import annotations
 
@@ -34,6 +35,8 @@ class FakeZoom(FakeServer):
         self.users: dict[str, dict] = {}
         self.tokens: dict[str, float] = {}  # access token -> time.monotonic() when it expires
         self.tokens_issued = 0
+        self.members: dict[str, list[str]] = {}  # group id -> lower-cased emails, in the order added
+        self._member_sets: dict[str, set[str]] = {}
 
     def add_group(self, name: str, id: str | None = None, total_members: int = 0) -> str:
         group_id = id or uuid.uuid4().hex[:22]
@@ -57,12 +60,35 @@ class FakeZoom(FakeServer):
         self.users[email.lower()] = user
         return user
 
+    def add_members(self, group_id: str, emails) -> None:
+        """Adds users to a group (making Members of addresses Zoom does not know yet).
+
+        Each user's ``group_ids`` lists their groups in the order they were added: Zoom's
+        primary group is by default the first.
+        """
+        group = next((g for g in self.groups if g["id"] == group_id), None)
+        if group is None:
+            raise KeyError(f"no group {group_id}")
+        members = self.members.setdefault(group_id, [])
+        known = self._member_sets.setdefault(group_id, set())
+        for email in emails:
+            key = email.lower()
+            if key in known:
+                continue
+            user = self.users.get(key) or self.add_user(email)
+            user.setdefault("group_ids", []).append(group_id)
+            members.append(key)
+            known.add(key)
+        group["total_members"] = len(members)
+
     def expire_tokens(self) -> None:
         self.tokens.clear()
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/oauth/token", self._token)
         app.router.add_get("/v2/groups", self._groups)
+        app.router.add_get("/v2/groups/{group}/members", self._members)
+        app.router.add_get("/v2/users", self._users)
         app.router.add_get("/v2/users/{user}", self._user)
 
     async def _token(self, request: web.Request) -> web.Response:
@@ -96,6 +122,49 @@ class FakeZoom(FakeServer):
         return web.json_response(
             {"groups": page, "total_records": len(self.groups), "page_size": size, "next_page_token": str(following)}
         )
+
+    def _page(self, request: web.Request) -> tuple[int, int] | None:
+        """(start, size) of the page asked for; the token is an offset here, opaque to clients."""
+        try:
+            size = max(1, min(int(request.query.get("page_size") or 30), self.page_size_max))
+            return int(request.query.get("next_page_token") or 0), size
+        except ValueError:
+            return None
+
+    @staticmethod
+    def _paged(key: str, page: list, total: int, start: int, size: int) -> web.Response:
+        following = start + size if start + size < total else ""
+        return web.json_response({
+            "page_count": -(-total // size), "page_size": size, "total_records": total,
+            "next_page_token": str(following), key: page,
+        })
+
+    async def _members(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response({"code": 124, "message": "Invalid access token."}, status=401)
+        group_id = request.match_info["group"]
+        if not any(g["id"] == group_id for g in self.groups):
+            return web.json_response({"code": 4130, "message": f"Group does not exist: {group_id}."}, status=404)
+        if (page := self._page(request)) is None:
+            return web.json_response({"code": 300, "message": "Invalid parameter: page_size or next_page_token."}, status=400)
+        start, size = page
+        emails = self.members.get(group_id, [])
+        members = [
+            {"id": user["id"], "email": user["email"], "first_name": user["first_name"], "last_name": user["last_name"],
+             "type": user["type"], "primary_group": (user.get("group_ids") or [None])[0] == group_id, "login_type": 100}
+            for user in (self.users.get(key) for key in emails[start:start + size]) if user is not None
+        ]
+        return self._paged("members", members, len(emails), start, size)
+
+    async def _users(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response({"code": 124, "message": "Invalid access token."}, status=401)
+        if (page := self._page(request)) is None:
+            return web.json_response({"code": 300, "message": "Invalid parameter: page_size or next_page_token."}, status=400)
+        start, size = page
+        status = request.query.get("status") or "active"
+        users = [u for u in self.users.values() if u.get("status", "active") == status]
+        return self._paged("users", users[start:start + size], len(users), start, size)
 
     async def _user(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
