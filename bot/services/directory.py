@@ -66,7 +66,7 @@ class GroupDirectory:
         self.recheck = recheck  # seconds a replica may answer from its index before asking if another refreshed
         self._loaded = False
         self._index: GroupIndex | None = None
-        self._reading = asyncio.Lock()
+        self._checking: asyncio.Future | None = None
 
     async def refresh(self, older_than: timedelta = timedelta(0)) -> bool:
         """Re-read every group from Zoom unless the copy is fresher than ``older_than``.
@@ -131,31 +131,53 @@ class GroupDirectory:
         return (await self.index()).page(query, offset, limit)
 
     async def _current(self, *, force: bool = False) -> GroupIndex:
-        """The index, read again when the database holds a newer copy."""
+        """The index, read again when the database holds a newer copy.
+
+        Reads do not wait for the recheck every ``recheck`` seconds: the index they have answers
+        while one recheck runs beside them, so another replica's refresh shows within ``recheck``
+        seconds and one read. A miss (``force``) waits for a recheck.
+        """
+        index = self._index
+        if index is not None and not force:
+            if asyncio.get_running_loop().time() - index.checked >= self.recheck:
+                self._recheck()
+            return index
+        return await asyncio.shield(self._recheck())
+
+    def _recheck(self) -> asyncio.Future:
+        """The recheck under way, or a new one (concurrent readers share it)."""
+        if self._checking is None or self._checking.done():
+            self._checking = asyncio.ensure_future(self._read())
+            self._checking.add_done_callback(_quiet)
+        return self._checking
+
+    async def _read(self) -> GroupIndex:
         loop = asyncio.get_running_loop()
         index = self._index
-        if index is not None and not force and loop.time() - index.checked < self.recheck:
-            return index
-        async with self._reading:  # concurrent lookups share one read
-            if self._index is not index and self._index is not None:
-                return self._index  # read while this one waited
-            checked = loop.time()
-            async with self._db.transaction() as repo:
-                state = await repo.directory.state(self._account)
-                synced_at = state.synced_at if state else None
-                if index is not None and synced_at == index.synced_at:
-                    index.checked = checked
-                    return index
-                # The time was read first: a refresh committing in between makes the rows newer
-                # than it says, and the next check reads them again (never the other way round).
-                listing = await repo.directory.names(self._account)
-            # Sorted here, not by the database, so every replica and database orders names alike.
-            listing.sort()
-            groups: dict[str, tuple[str, str, int]] = {}
-            for folded, gid, real, n in listing:
-                groups.setdefault(folded, (gid, real, n))  # of same-named groups, the lowest id wins
-            self._index = GroupIndex(synced_at, checked, listing, groups, next(_GENERATIONS))
-            return self._index
+        checked = loop.time()
+        if index is not None:
+            index.checked = checked  # a failing database is asked again after ``recheck``, not per read
+        async with self._db.transaction() as repo:
+            state = await repo.directory.state(self._account)
+            synced_at = state.synced_at if state else None
+            if index is not None and synced_at == index.synced_at:
+                return index
+            # The time was read first: a refresh committing in between makes the rows newer
+            # than it says, and the next check reads them again (never the other way round).
+            listing = await repo.directory.names(self._account)
+        # Sorted here, not by the database, so every replica and database orders names alike.
+        listing.sort()
+        groups: dict[str, tuple[str, str, int]] = {}
+        for folded, gid, real, n in listing:
+            groups.setdefault(folded, (gid, real, n))  # of same-named groups, the lowest id wins
+        self._index = GroupIndex(synced_at, checked, listing, groups, next(_GENERATIONS))
+        return self._index
+
+
+def _quiet(done: asyncio.Future) -> None:
+    """A background recheck that failed is logged; the reads it served went on with the index they had."""
+    if not done.cancelled() and done.exception() is not None:
+        log.warning("could not recheck the group directory: %s", type(done.exception()).__name__)
 
 
 def closest(name: str, names: list[tuple[str, str]], limit: int = 5) -> tuple[str, ...]:
