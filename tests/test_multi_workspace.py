@@ -21,7 +21,8 @@ OTHER_ADMIN = "UOTHERAD"
 
 @pytest.fixture
 async def multi(tmp_path, database_url):
-    env = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "slack-client-secret"}
+    env = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "slack-client-secret",
+           "ZOOMCAL_SLACK_TEAMS": f"{TEAM},{OTHER_TEAM}"}
     async with Stack(tmp_path, database_url, **env) as stack:
         stack.slack.team_tokens.clear()  # nothing is installed until someone installs it
         stack.slack.add_user(OTHER_ADMIN, "admin@other.example", "otto", team_id=OTHER_TEAM)

@@ -1,4 +1,4 @@
-"""Zoom REST API over Server-to-Server OAuth: the account's groups and users' roles."""
+"""Zoom REST API over Server-to-Server OAuth: the account's groups and its users."""
 
 from __future__ import annotations
 
@@ -14,7 +14,8 @@ from bot.clients.errors import UpstreamError
 from bot.clients.http import RetryPolicy, send
 
 SERVICE = "Zoom"
-ADMIN_ROLES = frozenset({"owner", "admin"})
+# Zoom's built-in roles by id: a role's name can be anything an admin types ("Admin" included).
+OWNER_ROLE_ID, ADMIN_ROLE_ID = "0", "1"
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,20 @@ class ZoomGroup:
     id: str
     name: str
     total_members: int = 0
+
+
+@dataclass(frozen=True)
+class ZoomUser:
+    id: str
+    email: str
+    role_id: str
+    status: str  # active, inactive (deactivated) or pending
+    group_ids: tuple[str, ...] = ()
+
+    @property
+    def is_owner_or_admin(self) -> bool:
+        """An active user with Zoom's Owner or Admin role, judged by role id, never by role name."""
+        return self.status == "active" and self.role_id in (OWNER_ROLE_ID, ADMIN_ROLE_ID)
 
 
 class ZoomClient:
@@ -110,13 +125,19 @@ class ZoomClient:
             if not token:
                 return groups
 
-    async def user_role(self, email: str) -> str | None:
-        """The Zoom role name of the user with this email, or None when Zoom has no such user."""
+    async def user(self, email: str) -> ZoomUser | None:
+        """The Zoom user with this email, or None when Zoom has no such user."""
         response = await self._get(f"/users/{quote(email, safe='@')}")
         if response.status == 404:
             return None
         body = self._json(response, "look up a user")
-        return str(body.get("role_name") or "") or None
+        return ZoomUser(
+            id=str(body.get("id") or ""),
+            email=str(body.get("email") or email),
+            role_id=str(body.get("role_id", "")),  # a string in Zoom's API; an int would compare the same
+            status=str(body.get("status") or ""),
+            group_ids=tuple(str(g) for g in body.get("group_ids") or ()),
+        )
 
     def _json(self, response, what: str) -> dict:
         if response.status != 200 or not isinstance(response.body, dict):
@@ -128,6 +149,3 @@ class ZoomClient:
             )
         return response.body
 
-
-def is_admin_role(role_name: str | None) -> bool:
-    return (role_name or "").strip().lower() in ADMIN_ROLES

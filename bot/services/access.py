@@ -2,20 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Container
+
 from bot.clients.slack import user_email
-from bot.clients.zoom import ZoomClient, is_admin_role
+from bot.clients.zoom import ZoomClient
 from bot.domain import Actor
 from bot.workspaces import WorkspaceGone, Workspaces
 
 
+def in_allowed_team(actor: Actor, teams: Container[str]) -> bool:
+    """Only users of zoomcal's own Slack teams may act: a bootstrap ID counts there and nowhere else."""
+    return actor.team_id in teams
+
+
 class AccessPolicy:
-    def __init__(self, workspaces: Workspaces, zoom: ZoomClient, bootstrap_admins: frozenset[str]):
+    def __init__(
+        self, workspaces: Workspaces, zoom: ZoomClient, bootstrap_admins: frozenset[str], teams: Container[str]
+    ):
         self._workspaces = workspaces
         self._zoom = zoom
         self._bootstrap = bootstrap_admins
+        self._teams = teams
 
     async def is_admin(self, actor: Actor) -> bool:
         """Deny by default. Matches Slack user IDs, never display names."""
+        if not in_allowed_team(actor, self._teams):
+            return False  # no users.info or Zoom call for another team's user
         if actor.user_id in self._bootstrap:
             return True
         try:
@@ -25,4 +37,5 @@ class AccessPolicy:
         email = await user_email(slack, actor.user_id)
         if not email:
             return False
-        return is_admin_role(await self._zoom.user_role(email))
+        user = await self._zoom.user(email)
+        return user is not None and user.is_owner_or_admin
