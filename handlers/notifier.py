@@ -51,5 +51,8 @@ class SlackNotifier:
             await self._post(
                 self._home_team,
                 self._audit_channel,
-                views.audit_post(name, event.slack_user_id, event.action, event.outcome, event.detail),
+                views.audit_post(
+                    name, event.slack_user_id, event.action, event.outcome, event.detail,
+                    team=None if event.slack_team_id == self._home_team else event.slack_team_id,
+                ),
             )

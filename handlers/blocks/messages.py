@@ -328,8 +328,10 @@ def consent_failed(scope, reason: str) -> dict:
     )
 
 
-def audit_post(scope_name: str, user_id: str, action: str, outcome: str, detail: str | None) -> dict:
-    text = f"{who(user_id)} · {escape(scope_name)} · {escape(action)} · {escape(outcome)}"
+def audit_post(
+    scope_name: str, user_id: str, action: str, outcome: str, detail: str | None, *, team: str | None = None
+) -> dict:
+    text = f"{who(user_id)}{f' (workspace {escape(team)})' if team else ''} · {escape(scope_name)} · {escape(action)} · {escape(outcome)}"
     if detail:
         text += f"\n{escape(detail)}"
     return _message(text)
