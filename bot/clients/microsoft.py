@@ -130,6 +130,11 @@ class MicrosoftClient:
     def client_id(self) -> str:
         return self._client_id
 
+    @property
+    def consent_tenant(self) -> str:
+        """MS_TENANT: the tenant the consent link is locked to (or organizations/common)."""
+        return self._consent_tenant
+
     def consent_url(self, state: str) -> str:
         query = "&".join(
             f"{name}={quote(value, safe=':/')}"
