@@ -47,12 +47,12 @@ class SlackNotifier:
 
     async def audit(self, event: AuditEvent) -> None:
         if self._audit_channel:
-            name = "Account" if event.scope_kind == "account" else event.scope_name
+            group = None if event.scope_kind == "account" else event.scope_name
             await self._post(
                 self._home_team,
                 self._audit_channel,
                 views.audit_post(
-                    name, event.slack_user_id, event.action, event.outcome, event.detail,
+                    group, event.slack_user_id, event.action, event.outcome, event.detail,
                     team=None if event.slack_team_id == self._home_team else event.slack_team_id,
                 ),
             )
