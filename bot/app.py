@@ -39,7 +39,7 @@ from handlers.notifier import SlackNotifier
 from handlers.payloads import well_formed
 from storage import migrate
 from storage.db import Database
-from storage.slack_installations import HashedOAuthStateStore, SealedInstallationStore
+from storage.slack_installations import SealedInstallationStore, SignedOAuthStateStore
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # Slack requests over 1 MiB get 413
@@ -150,7 +150,8 @@ def _installs(
         scopes=list(BOT_SCOPES),
         installation_store=store,
         installation_store_bot_only=True,
-        state_store=HashedOAuthStateStore(INSTALL_STATE_SECONDS, db.engine),
+        # Signed states: a GET of the install page stores nothing (a used state is kept until it expires).
+        state_store=SignedOAuthStateStore(INSTALL_STATE_SECONDS, db.engine, settings.encryption_keys),
         install_path=INSTALL_PATH,
         redirect_uri_path=OAUTH_REDIRECT_PATH,
         redirect_uri=settings.public_url + OAUTH_REDIRECT_PATH,
