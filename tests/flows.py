@@ -25,7 +25,9 @@ async def open_enable_modal(stack: Stack, text: str, user: str = ADMIN) -> dict:
 
 
 def _is_consent_dm(user: str):
-    return lambda r: "chat.postMessage" in r.path and r.args().get("channel") == user and "adminconsent" in str(r.args().get("blocks"))
+    return lambda r: (
+        "chat.postMessage" in r.path and r.args().get("channel") == user and "adminconsent" in str(r.args().get("blocks"))
+    )
 
 
 async def consent_link(stack: Stack, user: str = ADMIN, count: int = 1) -> str:

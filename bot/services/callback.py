@@ -49,10 +49,8 @@ class ConsentCallbackService(ServiceBase):
         if not valid_tenant(tenant):
             return await self._failed(actor, scope, request, "Microsoft's answer named no valid tenant")
         microsoft = self.deps.microsoft
-        locked = microsoft.consent_tenant
-        if locked.lower() in OPEN_TENANTS:
-            locked = None
-        elif _GUID.match(locked) and tenant.lower() != locked.lower():
+        locked = None if microsoft.consent_tenant.lower() in OPEN_TENANTS else microsoft.consent_tenant
+        if locked and _GUID.match(locked) and tenant.lower() != locked.lower():
             return await self._failed(actor, scope, request, other_tenant(tenant, locked))
         try:
             # Locked to MS_TENANT: only its token is ever asked for, whatever tenant the query names.
@@ -142,7 +140,9 @@ def same_tenant(consented: str, locked: str, token: AppToken, organization: Orga
 
 def other_tenant(consented: str, locked: str, organization: Organization | None = None) -> str:
     expected = locked if organization is None else f"{locked} ({organization.display_name})"
-    return f"The consent came from Microsoft tenant {consented}, but zoomcal accepts only tenant {expected} (MS_TENANT)"
+    return (
+        f"The consent came from Microsoft tenant {consented}, but zoomcal accepts only tenant {expected} (MS_TENANT)"
+    )
 
 
 def _bad_link(failure: ConsumeFailure | None) -> CallbackPage:

@@ -275,7 +275,8 @@ def _(result: AuditLog) -> dict:
         return _message("The audit log is empty.")
     lines = [
         f"{when(e.at)} · {who(e.user_id)} · {escape(scope_words(e.scope))} · {escape(e.action)} · "
-        f"{escape(e.outcome)}" + (f" · {code(e.detail, 200)}" if e.detail else "") + f" · `{escape(e.correlation_id[:8])}`"
+        f"{escape(e.outcome)}" + (f" · {code(e.detail, 200)}" if e.detail else "")
+        + f" · `{escape(e.correlation_id[:8])}`"
         for e in result.entries
     ]
     blocks: list[Block] = [HeaderBlock(text=f"Audit log: last {len(result.entries)} events")]
