@@ -196,7 +196,8 @@ def load_settings(env: Mapping[str, str], purpose: Purpose = Purpose.SERVE) -> S
             "or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (multi-workspace)"
         )
     slack_teams = r.ids("ZOOMCAL_SLACK_TEAMS", _SLACK_TEAM_ID, "Slack team IDs (like T012ABCDEF)")
-    if serving and client_id and client_secret and not bot_token and not slack_teams:
+    multi = purpose is Purpose.SERVE and client_id and client_secret and not bot_token
+    if multi and r.text("ZOOMCAL_SLACK_TEAMS") is None:
         # Without it, any workspace could install zoomcal and manage the Zoom account.
         r.problems.append(
             "ZOOMCAL_SLACK_TEAMS: required in multi-workspace mode: the Slack team IDs allowed to install "
