@@ -34,9 +34,9 @@ from bot.services.directory import GroupDirectory
 from bot.services.maintenance import Maintenance
 from bot.workspaces import BOT_SCOPES, InstalledWorkspaces, SingleWorkspace, SlackTeams, Workspaces, slack_teams
 from handlers import installs
-from handlers.teams import OwnTeamsOnly
 from handlers.notifier import SlackNotifier
 from handlers.payloads import well_formed
+from handlers.teams import OwnTeamsOnly
 from storage import migrate
 from storage.db import Database
 from storage.slack_installations import SealedInstallationStore, SignedOAuthStateStore

@@ -196,8 +196,9 @@ def load_settings(env: Mapping[str, str], purpose: Purpose = Purpose.SERVE) -> S
             "or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (multi-workspace)"
         )
     slack_teams = r.ids("ZOOMCAL_SLACK_TEAMS", _SLACK_TEAM_ID, "Slack team IDs (like T012ABCDEF)")
-    multi = purpose is Purpose.SERVE and client_id and client_secret and not bot_token
-    if multi and r.text("ZOOMCAL_SLACK_TEAMS") is None:
+    multi = purpose is Purpose.SERVE and bool(client_id and client_secret) and not bot_token
+    named_bad = any(p.startswith("ZOOMCAL_SLACK_TEAMS:") for p in r.problems)  # one line per variable
+    if multi and not slack_teams and not named_bad:
         # Without it, any workspace could install zoomcal and manage the Zoom account.
         r.problems.append(
             "ZOOMCAL_SLACK_TEAMS: required in multi-workspace mode: the Slack team IDs allowed to install "

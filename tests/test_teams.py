@@ -136,6 +136,8 @@ def test_zoomcal_slack_teams_is_required_in_multi_workspace_mode_and_validated()
         "ZOOMCAL_SLACK_TEAMS: required in multi-workspace mode: the Slack team IDs allowed to install and use "
         "zoomcal, comma-separated (like T012ABCDEF)"
     ]
+    with pytest.raises(SettingsError, match="ZOOMCAL_SLACK_TEAMS: required"):
+        load_settings(env | {"ZOOMCAL_SLACK_TEAMS": " , "})
     with pytest.raises(SettingsError) as bad:
         load_settings(env | {"ZOOMCAL_SLACK_TEAMS": "T0001, U0001,E123"})
     assert bad.value.problems == ["ZOOMCAL_SLACK_TEAMS: not Slack team IDs (like T012ABCDEF): U0001, E123"]
