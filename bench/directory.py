@@ -42,7 +42,7 @@ ADMIN = Actor("TBENCH", "UBENCH")
 def status_service(db: Database, zoom, directory: GroupDirectory, account: str) -> OverviewService:
     """The status service alone. ADMIN is a bootstrap admin, so no Slack or Zoom call is timed;
     Microsoft, the notifier and the workspaces are never used by a status listing."""
-    access = AccessPolicy(None, zoom, frozenset({ADMIN.user_id}))
+    access = AccessPolicy(None, zoom, frozenset({ADMIN.user_id}), {ADMIN.team_id})
     return OverviewService(Deps(
         db=db, vault=Vault([generate_key()]), access=access, directory=directory, microsoft=None, notifier=None,
         zoom_account_id=account, consent_ttl=timedelta(minutes=30), workspaces=None,

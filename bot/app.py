@@ -34,13 +34,21 @@ from bot.services.directory import GroupDirectory
 from bot.services.maintenance import Maintenance
 from bot.services.states import ScopeStates
 from bot.tasks import Tasks
-from bot.workspaces import BOT_SCOPES, InstalledWorkspaces, SingleWorkspace, Workspaces
+from bot.workspaces import (
+    BOT_SCOPES,
+    InstalledWorkspaces,
+    SingleWorkspace,
+    SlackTeams,
+    Workspaces,
+    slack_teams,
+)
 from handlers import installs
 from handlers.notifier import SlackNotifier
 from handlers.payloads import well_formed
+from handlers.teams import OwnTeamsOnly
 from storage import migrate
 from storage.db import Database
-from storage.slack_installations import HashedOAuthStateStore, SealedInstallationStore
+from storage.slack_installations import SealedInstallationStore, SignedOAuthStateStore
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # Slack requests over 1 MiB get 413
@@ -79,6 +87,7 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
         return AsyncWebClient(token=token, base_url=settings.slack_api_url + "/", session=http, ssl=tls)
 
     slack = slack_client(settings.slack_bot_token)  # in multi-workspace mode, tokenless: Bolt sets each request's
+    teams = await slack_teams(settings, slack)  # one auth.test at start in single-workspace mode
     vault = Vault(settings.encryption_keys)
     store = None
     if settings.multi_workspace:
@@ -110,10 +119,10 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
         Deps(
             db=db,
             vault=vault,
-            access=AccessPolicy(workspaces, zoom, settings.admins),
+            access=AccessPolicy(workspaces, zoom, settings.admins, teams),
             directory=directory,
             microsoft=microsoft,
-            notifier=SlackNotifier(workspaces, settings.audit_channel),
+            notifier=SlackNotifier(workspaces, settings.audit_channel, teams.home),
             zoom_account_id=settings.zoom_account_id,
             consent_ttl=timedelta(seconds=settings.consent_ttl),
             workspaces=workspaces,
@@ -133,7 +142,8 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
         # them before answering. By default Bolt runs listeners as tasks and polls every 10 ms for
         # their ack: 10 ms on every answer, and a wake-up per poll.
         process_before_response=True,
-        **(_installs(settings, db, store, workspaces, services) if store is not None else {}),
+        before_authorize=OwnTeamsOnly(teams),  # requests from other teams stop here, before any lookup
+        **(_installs(settings, db, store, workspaces, services, teams) if store is not None else {}),
     )
     if socket_mode:
         bolt.use(_socket_request_id)
@@ -142,25 +152,30 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
     return Runtime(settings, db, http, bolt, services, verifier, jobs, tasks)
 
 
-def _installs(settings: Settings, db: Database, store, authorize: InstalledWorkspaces, services: Services) -> dict:
+def _installs(
+    settings: Settings, db: Database, store, authorize: InstalledWorkspaces, services: Services, teams: SlackTeams
+) -> dict:
     """Bolt's multi-workspace pieces: our authorize, the sealed store, and the OAuth install flow."""
     slack_site = "{0.scheme}://{0.netloc}".format(urlsplit(settings.slack_api_url))
+    oauth = AsyncOAuthSettings(
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        scopes=list(BOT_SCOPES),
+        installation_store=store,
+        installation_store_bot_only=True,
+        # Signed states: a GET of the install page stores nothing (a used state is kept until it expires).
+        state_store=SignedOAuthStateStore(INSTALL_STATE_SECONDS, db.engine, settings.encryption_keys),
+        install_path=INSTALL_PATH,
+        redirect_uri_path=OAUTH_REDIRECT_PATH,
+        redirect_uri=settings.public_url + OAUTH_REDIRECT_PATH,
+        authorization_url=slack_site + "/oauth/v2/authorize",  # slack.com's, or the sandbox's
+        callback_options=installs.callback_options(services, teams),
+    )
     return {
         "authorize": authorize,
         "installation_store": store,
-        "oauth_settings": AsyncOAuthSettings(
-            client_id=settings.slack_client_id,
-            client_secret=settings.slack_client_secret,
-            scopes=list(BOT_SCOPES),
-            installation_store=store,
-            installation_store_bot_only=True,
-            state_store=HashedOAuthStateStore(INSTALL_STATE_SECONDS, db.engine),
-            install_path=INSTALL_PATH,
-            redirect_uri_path=OAUTH_REDIRECT_PATH,
-            redirect_uri=settings.public_url + OAUTH_REDIRECT_PATH,
-            authorization_url=slack_site + "/oauth/v2/authorize",  # slack.com's, or the sandbox's
-            callback_options=installs.callback_options(services),
-        ),
+        # Refuses other teams' installs before Bolt saves anything of them.
+        "oauth_flow": installs.InstallFlow(teams, logger=logging.getLogger("slack_bolt"), settings=oauth),
     }
 
 

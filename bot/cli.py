@@ -152,7 +152,12 @@ def _serve(settings: Settings, *, host: str, port: int, migrate_db: bool, socket
     app.on_startup.append(_freeze_startup_objects)
     logging.getLogger(__name__).info("zoomcal listening on http://%s:%s", host, port)
     # aiohttp stops on SIGTERM/SIGINT after finishing in-flight requests (shutdown_timeout).
-    web.run_app(app, host=host, port=port, access_log_class=AccessLogger, print=None, shutdown_timeout=30)
+    try:
+        web.run_app(app, host=host, port=port, access_log_class=AccessLogger, print=None, shutdown_timeout=30)
+    except SettingsError as exc:  # found at start, e.g. ZOOMCAL_SLACK_TEAMS against the bot token's team
+        for problem in exc.problems:
+            print(f"zoomcal: {problem}", file=sys.stderr)
+        return EXIT_CONFIG
     return 0
 
 

@@ -44,6 +44,7 @@ MICROSOFT_AUTHORITY_HOSTS = frozenset(
 )
 
 _SLACK_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_SLACK_TEAM_ID = re.compile(r"^T[A-Z0-9]{2,}$")
 _SLACK_CHANNEL_ID = re.compile(r"^[CGD][A-Z0-9]{2,}$")
 _TENANT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$")
 
@@ -60,6 +61,7 @@ class Settings:
     database_url: str = field(repr=False)  # may embed a password
     encryption_keys: tuple[str, ...] = field(repr=False)
     admins: frozenset[str]
+    slack_teams: tuple[str, ...]  # in order: the first is the home team (multi-workspace mode)
     audit_channel: str | None
     consent_ttl: int
     ca_bundle: Path | None
@@ -143,11 +145,15 @@ class _Reader:
         return value
 
     def id_list(self, name: str, pattern: re.Pattern[str], what: str) -> frozenset[str]:
+        return frozenset(self.ids(name, pattern, what))
+
+    def ids(self, name: str, pattern: re.Pattern[str], what: str) -> tuple[str, ...]:
+        """The comma-separated IDs in their given order, each once."""
         items = [i.strip() for i in (self.text(name) or "").split(",") if i.strip()]
         bad = [i for i in items if not pattern.match(i)]
         if bad:
             self.problems.append(f"{name}: not {what}: {', '.join(bad)}")
-        return frozenset(i for i in items if pattern.match(i))
+        return tuple(dict.fromkeys(i for i in items if pattern.match(i)))
 
     def fernet_keys(self, name: str, *, required: bool) -> tuple[str, ...]:
         raw = self.text(name, required=required) or ""
@@ -190,6 +196,15 @@ def load_settings(env: Mapping[str, str], purpose: Purpose = Purpose.SERVE) -> S
             "SLACK_BOT_TOKEN: required (one workspace), "
             "or set SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (multi-workspace)"
         )
+    slack_teams = r.ids("ZOOMCAL_SLACK_TEAMS", _SLACK_TEAM_ID, "Slack team IDs (like T012ABCDEF)")
+    multi = purpose is Purpose.SERVE and bool(client_id and client_secret) and not bot_token
+    named_bad = any(p.startswith("ZOOMCAL_SLACK_TEAMS:") for p in r.problems)  # one line per variable
+    if multi and not slack_teams and not named_bad:
+        # Without it, any workspace could install zoomcal and manage the Zoom account.
+        r.problems.append(
+            "ZOOMCAL_SLACK_TEAMS: required in multi-workspace mode: the Slack team IDs allowed to install "
+            "and use zoomcal, comma-separated (like T012ABCDEF)"
+        )
     if app_token and not app_token.startswith("xapp-"):
         r.problems.append("SLACK_APP_TOKEN: must be an app-level token starting with xapp-")
 
@@ -219,6 +234,7 @@ def load_settings(env: Mapping[str, str], purpose: Purpose = Purpose.SERVE) -> S
         database_url=database_url or "",
         encryption_keys=r.fernet_keys("ZOOMCAL_ENCRYPTION_KEY", required=serving or purpose is Purpose.KEYS),
         admins=r.id_list("ZOOMCAL_ADMINS", _SLACK_USER_ID, "Slack user IDs (like U012ABCDEF)"),
+        slack_teams=slack_teams,
         audit_channel=_one_channel(r),
         consent_ttl=r.integer("ZOOMCAL_CONSENT_TTL", 3600, low=60, high=30 * 24 * 3600),
         ca_bundle=ca_bundle,

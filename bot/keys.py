@@ -18,7 +18,14 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bot.crypto import DecryptionError, Vault, job_context
-from storage.sealed_rows import CREDENTIALS, JOBS, SEALED_TABLES, SealedRow, SealedRows, SealedTable
+from storage.sealed_rows import (
+    CREDENTIALS,
+    JOBS,
+    SEALED_TABLES,
+    SealedRow,
+    SealedRows,
+    SealedTable,
+)
 
 log = logging.getLogger(__name__)
 

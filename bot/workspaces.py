@@ -14,16 +14,50 @@ from typing import Protocol
 import aiohttp
 from slack_bolt.authorization import AuthorizeResult
 from slack_bolt.authorization.async_authorize import AsyncAuthorize
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.installation_store.async_installation_store import (
     AsyncInstallationStore,
 )
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.config import Settings, SettingsError
 from storage.db import Database
 
 # What the bot asks for at install; manifest.yml lists the same (tests/test_manifest.py checks).
 BOT_SCOPES = ("commands", "chat:write", "im:write", "users:read", "users:read.email")
+
+
+@dataclass(frozen=True)
+class SlackTeams:
+    """The Slack teams (workspaces) zoomcal serves. Installs and requests from any other are refused."""
+
+    allowed: frozenset[str]
+    home: str  # the team whose token posts to the audit channel
+
+    def __contains__(self, team_id: object) -> bool:
+        return team_id in self.allowed
+
+
+async def slack_teams(settings: Settings, client: AsyncWebClient) -> SlackTeams:
+    """ZOOMCAL_SLACK_TEAMS (multi-workspace mode), or the one team of SLACK_BOT_TOKEN, asked once at start."""
+    if settings.multi_workspace:
+        return SlackTeams(frozenset(settings.slack_teams), settings.slack_teams[0])
+    try:
+        team = str((await client.auth_test()).get("team_id") or "")
+    except SlackApiError as exc:
+        raise SettingsError([f"SLACK_BOT_TOKEN: Slack refused it (auth.test: {exc.response.get('error')})"]) from None
+    except (SlackClientError, OSError, TimeoutError) as exc:
+        raise SettingsError(
+            [f"SLACK_API_URL: Slack could not be reached to learn SLACK_BOT_TOKEN's team ({type(exc).__name__})"]
+        ) from None
+    if not team:
+        raise SettingsError(["SLACK_BOT_TOKEN: Slack's auth.test named no team for it"])
+    if settings.slack_teams and team not in settings.slack_teams:
+        raise SettingsError(
+            [f"ZOOMCAL_SLACK_TEAMS: does not include {team}, the team of SLACK_BOT_TOKEN (the only team it can serve)"]
+        )
+    return SlackTeams(frozenset({team}), team)
 
 
 class WorkspaceGone(Exception):

@@ -16,9 +16,12 @@ log = logging.getLogger(__name__)
 
 
 class SlackNotifier:
-    def __init__(self, workspaces: Workspaces, audit_channel: str | None):
+    def __init__(self, workspaces: Workspaces, audit_channel: str | None, home_team: str):
         self._workspaces = workspaces
         self._audit_channel = audit_channel
+        # The audit channel is the home team's: a change made from another allowed workspace is
+        # still posted there, with the home team's token.
+        self._home_team = home_team
 
     async def _post(self, team_id: str, channel: str, body: dict) -> bool:
         try:
@@ -44,9 +47,12 @@ class SlackNotifier:
 
     async def audit(self, event: AuditEvent) -> None:
         if self._audit_channel:
-            name = "Account" if event.scope_kind == "account" else event.scope_name
+            group = None if event.scope_kind == "account" else event.scope_name
             await self._post(
-                event.slack_team_id,
+                self._home_team,
                 self._audit_channel,
-                views.audit_post(name, event.slack_user_id, event.action, event.outcome, event.detail),
+                views.audit_post(
+                    group, event.slack_user_id, event.action, event.outcome, event.detail,
+                    team=None if event.slack_team_id == self._home_team else event.slack_team_id,
+                ),
             )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 
 from sqlalchemy import column, delete, or_, table, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -12,6 +12,7 @@ from storage.models import ConsentRequest, SlackWorkspace, utcnow
 # slack_sdk's store tables, as far as forgetting a workspace needs them.
 _INSTALLATIONS = table("slack_installations", column("team_id"), column("enterprise_id"))
 _BOTS = table("slack_bots", column("team_id"), column("enterprise_id"))
+_OAUTH_STATES = table("slack_oauth_states", column("expire_at"))
 
 
 class WorkspaceRepository:
@@ -61,3 +62,9 @@ class WorkspaceRepository:
             .execution_options(synchronize_session=False)
         )
         return gone
+
+    async def purge_oauth_states(self, now: datetime | None = None) -> int:
+        """Deletes the Slack OAuth states that have expired (slack_sdk keeps expire_at as naive UTC)."""
+        now = (now or utcnow()).astimezone(timezone.utc).replace(tzinfo=None)
+        result = await self.session.execute(delete(_OAUTH_STATES).where(_OAUTH_STATES.c.expire_at < now))
+        return result.rowcount or 0

@@ -25,17 +25,23 @@ async def open_enable_modal(stack: Stack, text: str, user: str = ADMIN) -> dict:
 
 
 def _is_consent_dm(user: str):
-    return lambda r: "chat.postMessage" in r.path and r.args().get("channel") == user and "adminconsent" in str(r.args().get("text"))
+    return lambda r: (
+        "chat.postMessage" in r.path and r.args().get("channel") == user and "adminconsent" in str(r.args().get("blocks"))
+    )
 
 
 async def consent_link(stack: Stack, user: str = ADMIN, count: int = 1) -> str:
-    """The URL of the ``count``-th consent link DMed to ``user`` (waiting for it)."""
+    """The URL of the ``count``-th consent link DMed to ``user`` (waiting for it).
+
+    The link travels in the button only: never in the notification text, nor shown as text.
+    """
     message = (await stack.slack.wait_for(_is_consent_dm(user), count=count))[count - 1]
     args = message.args()
     blocks = args["blocks"] if isinstance(args["blocks"], list) else json.loads(args["blocks"])
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     url = buttons[0]["url"]
-    assert url in args["text"], "the link is in the text too"
+    assert "adminconsent" not in args["text"] and state_of(url) not in args["text"], "no link in the notification text"
+    assert json.dumps(blocks).count(state_of(url)) == 1, "the link is in the button alone"
     return url
 
 

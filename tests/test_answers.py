@@ -12,7 +12,16 @@ from bot.domain import Actor, Scope, Status
 from bot.services.access import AccessPolicy
 from storage.db import Database
 from storage.models import Job
-from tests.flows import activate, buttons, click, command_answer, enable, response_at, rows, text_of
+from tests.flows import (
+    activate,
+    buttons,
+    click,
+    command_answer,
+    enable,
+    response_at,
+    rows,
+    text_of,
+)
 from tests.harness import ADMIN, MEMBER, OWNER, TEAM, sign, zoom_client
 
 
@@ -64,7 +73,7 @@ async def test_a_change_asks_zoom_again_and_its_answer_serves_later_reads(stack)
 async def test_a_learned_role_expires(stack):
     now = [0.0]
     async with client_session(None) as http:
-        policy = AccessPolicy(stack.runtime.services.deps.workspaces, zoom_client(http, stack.zoom), frozenset(),
+        policy = AccessPolicy(stack.runtime.services.deps.workspaces, zoom_client(http, stack.zoom), frozenset(), {TEAM},
                               ttl=60.0, clock=lambda: now[0])
         admin = Actor(TEAM, ADMIN)
         assert await policy.is_admin(admin) and lookups(stack) == (1, 1)

@@ -77,7 +77,7 @@ def test_every_problem_is_named_once():
 
 def test_multi_workspace_mode_takes_client_id_and_secret_instead_of_a_token():
     env = {k: v for k, v in MINIMAL.items() if k != "SLACK_BOT_TOKEN"}
-    settings = load_settings(env | {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "cs"})
+    settings = load_settings(env | {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "cs", "ZOOMCAL_SLACK_TEAMS": "T0001"})
     assert settings.multi_workspace
     assert "cs" in settings.secrets
     assert not load_settings(MINIMAL).multi_workspace

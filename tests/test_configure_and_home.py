@@ -5,7 +5,16 @@ from __future__ import annotations
 import json
 
 from storage.models import Credential, Integration
-from tests.flows import command_answer, activate, buttons, click, consent_link, enable, rows, text_of
+from tests.flows import (
+    activate,
+    buttons,
+    click,
+    command_answer,
+    consent_link,
+    enable,
+    rows,
+    text_of,
+)
 from tests.harness import ADMIN, MEMBER, TEAM, Stack, initial_values
 
 

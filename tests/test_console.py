@@ -57,7 +57,7 @@ def test_enable_consent_status_and_disable_end_to_end():
         "> open 1", "+-- browser: Permissions requested", "Calendars.ReadWrite", "[Accept]",
         "> accept", "Microsoft redirects your browser to http://127.0.0.1:", "/microsoft/callback",
         "# Integration active", "Group: Sales", "Contoso",
-        "zoomcal → direct message:", "The Office 365 integration for Sales is active, using Contoso",
+        "zoomcal → direct message:", "The Office 365 integration for the group `Sales` is active, using `Contoso`",
         "> /zoomcal status group Sales", "Sales: active",
         "> /zoomcal disable group Sales", "[1] Disable and Delete",
         "> click 1", "Slack asks: Disable for Sales", "`yes` = Disable and Delete", "`no` = Cancel",

@@ -10,10 +10,10 @@ from sqlalchemy import text
 
 from storage.models import AuditEvent, ConsentRequest, Credential, Integration
 from tests.flows import (
-    command_answer,
     activate,
     buttons,
     click,
+    command_answer,
     enable,
     last_response,
     response_at,

@@ -12,7 +12,16 @@ import pytest
 from bot import logs
 from bot.services.maintenance import KEEP_EXPIRED, Maintenance
 from storage.models import AuditEvent, ConsentRequest, utcnow
-from tests.flows import command_answer, activate, buttons, click, enable, response_at, rows, state_of
+from tests.flows import (
+    activate,
+    buttons,
+    click,
+    command_answer,
+    enable,
+    response_at,
+    rows,
+    state_of,
+)
 from tests.harness import MEMBER, sign
 
 

@@ -73,7 +73,7 @@ def test_scopes_are_what_the_code_uses():
 def test_install_redirect_is_the_oauth_route():
     [redirect] = MANIFEST["oauth_config"]["redirect_urls"]
     assert redirect.endswith(OAUTH_REDIRECT_PATH)
-    env = {k: v for k, v in MINIMAL.items() if k != "SLACK_BOT_TOKEN"} | {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"}
+    env = {k: v for k, v in MINIMAL.items() if k != "SLACK_BOT_TOKEN"} | {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s", "ZOOMCAL_SLACK_TEAMS": "T0001"}
     from bot.config import load_settings
 
     multi = {(r.method, r.resource.canonical) for r in create_web_app(load_settings(env)).router.routes()}

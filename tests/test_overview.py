@@ -7,11 +7,11 @@ import re
 
 from storage.models import Integration
 from tests.flows import (
+    ack_answer,
     activate,
     buttons,
     click,
     enable,
-    ack_answer,
     response_at,
     rows,
     text_of,

@@ -14,13 +14,13 @@ from storage.models import (
     utcnow,
 )
 from tests.flows import (
-    holding,
-    command_answer,
     activate,
     buttons,
     click,
+    command_answer,
     consent_link,
     enable,
+    holding,
     open_enable_modal,
     response_at,
     rows,
@@ -46,7 +46,7 @@ async def test_a_new_request_cancels_the_older_link(stack):
     _, first = await enable(stack, "enable account")
     view = await open_enable_modal(stack, "enable account")
     await stack.submit_view(view)
-    second = (await stack.slack.wait_for("chat.postMessage", count=2))[-1].args()["text"].split()[-1]
+    second = await consent_link(stack, count=2)
     assert state_of(first) != state_of(second)
     status, page, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(first)))
     assert status == 400 and "cancelled" in page

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import text
@@ -9,7 +11,7 @@ from sqlalchemy import text
 from bot.crypto import Vault, generate_key
 from bot.workspaces import InstalledWorkspaces, WorkspaceGone
 from storage.models import SlackWorkspace
-from storage.slack_installations import HashedOAuthStateStore, SealedInstallationStore
+from storage.slack_installations import SealedInstallationStore, SignedOAuthStateStore
 
 TOKEN = "xoxb-1-secret-token"
 
@@ -44,15 +46,29 @@ async def test_tokens_are_sealed_at_rest_and_opened_on_read(db):
     assert bot.bot_token == TOKEN
 
 
-async def test_oauth_states_are_hashed_and_single_use(db):
-    states = HashedOAuthStateStore(600, db.engine)
+async def test_oauth_states_are_signed_single_use_and_kept_only_as_hashes(db):
+    key = generate_key()
+    states = SignedOAuthStateStore(600, db.engine, [key])
     state = await states.async_issue()
+    assert await count_states(db) == 0, "issuing stores nothing"
+    assert await states.async_consume(state) is True
     async with db.engine.connect() as conn:
         stored = (await conn.execute(text("SELECT state FROM slack_oauth_states"))).scalars().all()
-    assert stored and state not in stored
-    assert await states.async_consume(state) is True
-    assert await states.async_consume(state) is False
-    assert await states.async_consume("forged") is False
+    assert stored == [hashlib.sha256(state.encode()).hexdigest()], "a used state is kept as a hash only"
+    assert await states.async_consume(state) is False, "single use"
+    expires, nonce, mac = state.split(".")
+    for forged in ("forged", f"{int(expires) + 60}.{nonce}.{mac}", f"{expires}.{nonce}x.{mac}", "1.2.3.4", ""):
+        assert await states.async_consume(forged) is False
+    rotated = SignedOAuthStateStore(600, db.engine, [generate_key(), key])  # a new key first: old states still work
+    assert await rotated.async_consume(await states.async_issue()) is True
+    assert await SignedOAuthStateStore(600, db.engine, [generate_key()]).async_consume(await states.async_issue()) is False
+    expired = SignedOAuthStateStore(-1, db.engine, [key])
+    assert await expired.async_consume(await expired.async_issue()) is False
+
+
+async def count_states(db) -> int:
+    async with db.engine.connect() as conn:
+        return (await conn.execute(text("SELECT COUNT(*) FROM slack_oauth_states"))).scalar_one()
 
 
 async def test_authorize_caches_per_workspace_and_expires(db):

@@ -6,7 +6,7 @@ import pytest
 
 from bot.clients.errors import UpstreamError
 from bot.clients.http import RetryPolicy, client_session
-from bot.clients.zoom import ZoomClient, is_admin_role
+from bot.clients.zoom import ZoomClient, ZoomUser
 from tests.fakes import FakeZoom
 from tests.harness import zoom_client
 
@@ -38,13 +38,22 @@ async def test_groups_follow_every_page_with_one_cached_token(zoom, client):
     assert token_request.headers["Authorization"].startswith("Basic ")
 
 
-async def test_user_roles(zoom, client):
-    zoom.add_user("Boss@Example.com", role_name="Owner")
+async def test_users_come_with_role_id_status_and_groups(zoom, client):
+    boss = zoom.add_user("Boss@Example.com", role_name="Owner")
+    zoom.users["boss@example.com"]["group_ids"] = ["g1", "g2"]  # as Zoom's GET /users/{email} lists them
     zoom.add_user("plain@example.com", role_name="Member")
-    assert await client.user_role("boss@example.com") == "Owner"
-    assert await client.user_role("plain@example.com") == "Member"
-    assert await client.user_role("nobody@example.com") is None
-    assert is_admin_role("Owner") and is_admin_role("admin") and not is_admin_role("Member") and not is_admin_role(None)
+    assert await client.user("boss@example.com") == ZoomUser(boss["id"], "Boss@Example.com", "0", "active", ("g1", "g2"))
+    assert (await client.user("plain@example.com")).role_id == "2"
+    assert await client.user("nobody@example.com") is None
+
+
+def test_only_active_owners_and_admins_by_role_id():
+    def user(role_id: str, status: str = "active") -> ZoomUser:
+        return ZoomUser("id", "a@example.com", role_id, status)
+
+    assert user("0").is_owner_or_admin and user("1").is_owner_or_admin
+    assert not user("2").is_owner_or_admin and not user("").is_owner_or_admin
+    assert not user("1", "inactive").is_owner_or_admin and not user("0", "pending").is_owner_or_admin
 
 
 async def test_an_expired_token_is_refreshed_once(zoom, client):
@@ -84,5 +93,5 @@ async def test_unreachable_zoom_is_an_upstream_error():
             api_url="http://127.0.0.1:9/v2", oauth_url="http://127.0.0.1:9/oauth/token", policy=FAST,
         )
         with pytest.raises(UpstreamError) as caught:
-            await client.user_role("x@example.com")
+            await client.user("x@example.com")
     assert caught.value.service == "Zoom" and "could not be reached" in caught.value.message

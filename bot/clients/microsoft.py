@@ -172,6 +172,11 @@ class MicrosoftClient:
     def scope(self) -> str:
         return self._scope
 
+    @property
+    def consent_tenant(self) -> str:
+        """MS_TENANT: the tenant the consent link is locked to (or organizations/common)."""
+        return self._consent_tenant
+
     def consent_url(self, state: str) -> str:
         query = "&".join(
             f"{name}={quote(value, safe=':/')}"

@@ -1,4 +1,4 @@
-"""Zoom REST API over Server-to-Server OAuth: the account's groups, users' roles, member lists."""
+"""Zoom REST API over Server-to-Server OAuth: the account's groups, its users and member lists."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from bot.clients.errors import UpstreamError
 from bot.clients.http import RetryPolicy, send
 
 SERVICE = "Zoom"
-ADMIN_ROLES = frozenset({"owner", "admin"})
 PAGE_SIZE = 300  # the most Zoom gives per page for these lists
+# Zoom's built-in roles by id: a role's name can be anything an admin types ("Admin" included).
+OWNER_ROLE_ID, ADMIN_ROLE_ID = "0", "1"
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,20 @@ class ZoomGroup:
     id: str
     name: str
     total_members: int = 0
+
+
+@dataclass(frozen=True)
+class ZoomUser:
+    id: str
+    email: str
+    role_id: str
+    status: str  # active, inactive (deactivated) or pending
+    group_ids: tuple[str, ...] = ()
+
+    @property
+    def is_owner_or_admin(self) -> bool:
+        """An active user with Zoom's Owner or Admin role, judged by role id, never by role name."""
+        return self.status == "active" and self.role_id in (OWNER_ROLE_ID, ADMIN_ROLE_ID)
 
 
 class ZoomClient:
@@ -113,13 +128,19 @@ class ZoomClient:
             if not token:
                 return groups
 
-    async def user_role(self, email: str) -> str | None:
-        """The Zoom role name of the user with this email, or None when Zoom has no such user."""
+    async def user(self, email: str) -> ZoomUser | None:
+        """The Zoom user with this email, or None when Zoom has no such user."""
         response = await self._get(f"/users/{quote(email, safe='@')}")
         if response.status == 404:
             return None
         body = self._json(response, "look up a user")
-        return str(body.get("role_name") or "") or None
+        return ZoomUser(
+            id=str(body.get("id") or ""),
+            email=str(body.get("email") or email),
+            role_id=str(body.get("role_id", "")),  # a string in Zoom's API; an int would compare the same
+            status=str(body.get("status") or ""),
+            group_ids=tuple(str(g) for g in body.get("group_ids") or ()),
+        )
 
     def group_members(self, group_id: str) -> AsyncIterator[str]:
         """The email of each member of a group, page after page, as Zoom sends them.
@@ -160,10 +181,6 @@ class ZoomClient:
                 status=response.status,
             )
         return response.body
-
-
-def is_admin_role(role_name: str | None) -> bool:
-    return (role_name or "").strip().lower() in ADMIN_ROLES
 
 
 async def domain_counts(emails: AsyncIterable[str]) -> collections.Counter[str]:

@@ -42,6 +42,7 @@ class FakeSlack(FakeServer):
         self.team_tokens: dict[str, str] = {bot_token: team_id}  # token → team
         self.codes: dict[str, dict] = {}  # OAuth code → the install it grants
         self.install_as: tuple[str, str] = (team_id, "UINSTALL")  # who approves the next install
+        self.install_org_wide: str | None = None  # an enterprise ID: the next install is org-wide (Enterprise Grid)
         self.caller_team = team_id  # the team of the token of the API call being answered
         self.api_calls: list[tuple[str, str]] = []  # (method, team) of every authorized Web API call
         self.app_token = app_token  # Socket Mode: apps.connections.open and the WebSocket
@@ -143,12 +144,17 @@ class FakeSlack(FakeServer):
         grant = self.codes.pop(args.get("code", ""), None)
         if grant is None or args.get("redirect_uri") not in (None, grant["redirect_uri"]):
             return {"ok": False, "error": "invalid_code"}
-        token = f"xoxb-{grant['team'].lower()}-{uuid.uuid4().hex}"
-        self.team_tokens[token] = grant["team"]
+        enterprise = self.install_org_wide
+        owner = enterprise or grant["team"]
+        token = f"xoxb-{owner.lower()}-{uuid.uuid4().hex}"
+        self.team_tokens[token] = owner
         return {
             "ok": True, "access_token": token, "token_type": "bot", "scope": grant["scope"],
-            "bot_user_id": self.bot_user_id, "app_id": "A0ZOOMCAL", "team": {"id": grant["team"], "name": grant["team"]},
-            "enterprise": None, "is_enterprise_install": False, "authed_user": {"id": grant["user"]},
+            "bot_user_id": self.bot_user_id, "app_id": "A0ZOOMCAL",
+            # An org-wide install names the enterprise and no team, as Slack's does.
+            "team": None if enterprise else {"id": grant["team"], "name": grant["team"]},
+            "enterprise": {"id": enterprise, "name": enterprise} if enterprise else None,
+            "is_enterprise_install": bool(enterprise), "authed_user": {"id": grant["user"]},
         }
 
     def revoke_team(self, team_id: str) -> None:

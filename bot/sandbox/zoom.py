@@ -46,14 +46,15 @@ class FakeZoom(FakeServer):
     def add_groups(self, names) -> list[str]:
         return [self.add_group(name) for name in names]
 
-    def add_user(self, email: str, role_name: str = "Member") -> dict:
+    def add_user(self, email: str, role_name: str = "Member", role_id: str | None = None) -> dict:
+        """A user; ``role_id`` defaults to Zoom's id for Owner/Admin, else a custom role's."""
         user = {
             "id": uuid.uuid4().hex[:22],
             "email": email,
             "first_name": email.split("@")[0],
             "last_name": "",
             "role_name": role_name,
-            "role_id": ROLE_IDS.get(role_name.lower(), "2"),
+            "role_id": role_id if role_id is not None else ROLE_IDS.get(role_name.lower(), "2"),
             "type": 2,
             "status": "active",
         }
@@ -80,6 +81,10 @@ class FakeZoom(FakeServer):
             members.append(key)
             known.add(key)
         group["total_members"] = len(members)
+
+    def deactivate(self, email: str) -> None:
+        """As an admin's "Deactivate" in Zoom's portal: the user stays, with status inactive."""
+        self.users[email.lower()]["status"] = "inactive"
 
     def expire_tokens(self) -> None:
         self.tokens.clear()

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Container
 
 from bot.clients.slack import user_email
-from bot.clients.zoom import ZoomClient, is_admin_role
+from bot.clients.zoom import ZoomClient
 from bot.domain import Actor
 from bot.workspaces import WorkspaceGone, Workspaces
 
@@ -23,12 +23,18 @@ ROLE_TTL = 60.0
 _MAX_KNOWN = 10_000  # past this, expired entries are dropped
 
 
+def in_allowed_team(actor: Actor, teams: Container[str]) -> bool:
+    """Only users of zoomcal's own Slack teams may act: a bootstrap ID counts there and nowhere else."""
+    return actor.team_id in teams
+
+
 class AccessPolicy:
     def __init__(
         self,
         workspaces: Workspaces,
         zoom: ZoomClient,
         bootstrap_admins: frozenset[str],
+        teams: Container[str],
         *,
         ttl: float = ROLE_TTL,
         clock: Callable[[], float] = time.monotonic,
@@ -36,32 +42,26 @@ class AccessPolicy:
         self._workspaces = workspaces
         self._zoom = zoom
         self._bootstrap = bootstrap_admins
+        self._teams = teams
         self._ttl = ttl
         self._clock = clock
         self._known: dict[tuple[str, str], tuple[bool, float]] = {}  # (team, user) → (admin?, until)
         self._asking: dict[tuple[str, str], asyncio.Future[bool]] = {}
-
-    def known(self, actor: Actor) -> bool | None:
-        """The role as last learned, if still fresh enough for a read; None when it must be asked."""
-        if actor.user_id in self._bootstrap:
-            return True
-        found = self._known.get((actor.team_id, actor.user_id))
-        if found is None or found[1] <= self._clock():
-            return None
-        return found[0]
 
     async def is_admin(self, actor: Actor, *, fresh: bool = False) -> bool:
         """Deny by default. Matches Slack user IDs, never display names.
 
         ``fresh``: ask Zoom now (every change does); otherwise a role learned within the TTL answers.
         """
-        if not fresh:
-            known = self.known(actor)
-            if known is not None:
-                return known
-        elif actor.user_id in self._bootstrap:
+        if not in_allowed_team(actor, self._teams):
+            return False  # no users.info or Zoom call for another team's user
+        if actor.user_id in self._bootstrap:
             return True
         key = (actor.team_id, actor.user_id)
+        if not fresh:
+            found = self._known.get(key)
+            if found is not None and found[1] > self._clock():
+                return found[0]
         asking = self._asking.get(key)
         if asking is None or fresh:
             asking = asyncio.ensure_future(self._ask(actor))
@@ -76,7 +76,10 @@ class AccessPolicy:
         except WorkspaceGone:
             return False  # uninstalled: nobody there may act
         email = await user_email(slack, actor.user_id)
-        return bool(email) and is_admin_role(await self._zoom.user_role(email))
+        if not email:
+            return False
+        user = await self._zoom.user(email)
+        return user is not None and user.is_owner_or_admin
 
     def _asked(self, key: tuple[str, str], done: asyncio.Future[bool]) -> None:
         if self._asking.get(key) is done:

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 from bot import logs
 from bot.clients.errors import UpstreamError
-from bot.clients.microsoft import valid_tenant
+from bot.clients.microsoft import AppToken, Organization, valid_tenant
 from bot.domain import Action, Actor, Scope, ScopeKind, Status
 from bot.services import consent
 from bot.services.base import ServiceBase, command_target, scope_title
 from bot.services.results import CallbackPage
 from storage.models import ConsentRequest
 from storage.repository import ConsumeFailure
+
+# MS_TENANT values that lock nothing: any work or school tenant may consent.
+OPEN_TENANTS = frozenset({"organizations", "common", "consumers"})
+_GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$", re.IGNORECASE)
 
 SUPERSEDED = (
     "The integration was disabled or enable was requested again while this consent was pending, "
@@ -44,8 +49,12 @@ class ConsentCallbackService(ServiceBase):
         if not valid_tenant(tenant):
             return await self._failed(actor, scope, request, "Microsoft's answer named no valid tenant")
         microsoft = self.deps.microsoft
+        locked = None if microsoft.consent_tenant.lower() in OPEN_TENANTS else microsoft.consent_tenant
+        if locked and _GUID.match(locked) and tenant.lower() != locked.lower():
+            return await self._failed(actor, scope, request, other_tenant(tenant, locked))
         try:
-            token = await microsoft.app_token(tenant)
+            # Locked to MS_TENANT: only its token is ever asked for, whatever tenant the query names.
+            token = await microsoft.app_token(locked or tenant)
             if not token.roles:
                 raise UpstreamError(
                     "Microsoft",
@@ -54,7 +63,12 @@ class ConsentCallbackService(ServiceBase):
                 )
             organization = await microsoft.organization(token)
         except UpstreamError as exc:
-            return await self._failed(actor, scope, request, f"{exc.service} {exc.message}")
+            reason = f"{exc.service} {exc.message}"
+            if locked and tenant.lower() != locked.lower():  # a domain MS_TENANT: say where the consent came from
+                reason = f"{reason.rstrip('.')}. {other_tenant(tenant, locked)}"
+            return await self._failed(actor, scope, request, reason)
+        if locked and not same_tenant(tenant, locked, token, organization):
+            return await self._failed(actor, scope, request, other_tenant(tenant, locked, organization))
 
         # The tenant stored is the one Microsoft put in the token, not the query parameter.
         secret = {
@@ -112,6 +126,23 @@ class ConsentCallbackService(ServiceBase):
             f"Run /zoomcal enable {command_target(scope)} in Slack to try again.",
             scope=scope,
         )
+
+
+def same_tenant(consented: str, locked: str, token: AppToken, organization: Organization) -> bool:
+    """Whether the consenting tenant (the query's) and MS_TENANT are both the tenant of MS_TENANT's token.
+
+    Each is a tenant id or a domain. A domain is compared with the tenant's verified domains, read
+    from Graph with the token itself: the authority and Graph are trusted already, nothing else is asked.
+    """
+    names = {token.tenant_id.lower(), *(d.lower() for d in organization.domains)}
+    return token.tenant_id != "" and consented.lower() in names and locked.lower() in names
+
+
+def other_tenant(consented: str, locked: str, organization: Organization | None = None) -> str:
+    expected = locked if organization is None else f"{locked} ({organization.display_name})"
+    return (
+        f"The consent came from Microsoft tenant {consented}, but zoomcal accepts only tenant {expected} (MS_TENANT)"
+    )
 
 
 def _bad_link(failure: ConsumeFailure | None) -> CallbackPage:

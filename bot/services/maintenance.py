@@ -42,6 +42,14 @@ class Maintenance:
             log.info("purged %d expired consent requests", purged)
         return purged
 
+    async def purge_expired_oauth_states(self) -> int:
+        """Slack OAuth states (used ones, in multi-workspace mode) are kept only until they expire."""
+        async with self._db.transaction() as repo:
+            purged = await repo.workspaces.purge_oauth_states(utcnow())
+        if purged:
+            log.info("purged %d expired Slack OAuth states", purged)
+        return purged
+
     async def refresh_directory(self) -> None:
         await self._directory.refresh(older_than=self._directory.max_age)
 
@@ -51,7 +59,10 @@ class Maintenance:
             await asyncio.gather(
                 self._every(self._jobs_every, self._jobs.renew_leases, self._jobs.resume_orphans, first_now=True),
                 # The directory waits a round: the first command loads it on demand, keeping start-up quiet.
-                self._every(self._every_interval, self.refresh_directory, self.purge_expired_consents, self._jobs.purge),
+                self._every(
+                    self._every_interval, self.refresh_directory, self.purge_expired_consents,
+                    self.purge_expired_oauth_states, self._jobs.purge,
+                ),
             )
 
     def stop(self) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Container
 
 from slack_sdk.oauth.installation_store import Installation
 
@@ -11,16 +12,36 @@ from storage.models import SlackWorkspace
 
 log = logging.getLogger("zoomcal.services")
 
+ORG_WIDE = "Org-wide installs are not supported: install zoomcal into each workspace."
+NOT_ALLOWED = "zoomcal is not available for this Slack workspace: its operator has not allowed it."
+
+
+def install_refusal(installation: Installation, teams: Container[str]) -> str | None:
+    """Why an install is refused, or None. Asked before anything of it is stored.
+
+    Only the teams of ZOOMCAL_SLACK_TEAMS may install. Org-wide (Enterprise Grid) installs are
+    refused too: each workspace is bound on its own.
+    """
+    if installation.is_enterprise_install or not installation.team_id:
+        return ORG_WIDE
+    if installation.team_id not in teams:
+        return NOT_ALLOWED
+    return None
+
 
 class WorkspaceService(ServiceBase):
-    async def installed(self, installation: Installation) -> bool:
+    async def installed(self, installation: Installation, teams: Container[str]) -> str | None:
         """Binds a freshly installed workspace to this bot's Zoom account configuration.
 
-        Org-wide (Enterprise Grid) installs are refused: each workspace is bound on its own.
+        Returns why the install was refused (then nothing is bound), or None.
         """
-        if installation.is_enterprise_install or not installation.team_id:
-            log.warning("refused an org-wide install of enterprise %s", installation.enterprise_id)
-            return False
+        refusal = install_refusal(installation, teams)
+        if refusal is not None:
+            log.warning(
+                "refused a Slack install: team %s, enterprise %s: %s",
+                installation.team_id, installation.enterprise_id, refusal,
+            )
+            return refusal
         async with self.db.transaction() as repo:
             await repo.workspaces.bind(
                 SlackWorkspace(
@@ -34,7 +55,7 @@ class WorkspaceService(ServiceBase):
             )
         self.deps.workspaces.forget(installation.team_id)
         log.info("workspace %s installed, bound to Zoom account %s", installation.team_id, self.account_id)
-        return True
+        return None
 
     async def uninstalled(self, team_id: str) -> None:
         """The app was uninstalled or its bot token revoked: delete that workspace's data.

@@ -24,6 +24,19 @@ def escape(text: str) -> str:
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
+def code(text: str, limit: int = 500) -> str:
+    """Outside text (typed by a user, or from Microsoft or Zoom) quoted inert in inline code.
+
+    In a code span Slack shows no bold, italics, strike or emoji; escaping keeps out <…> links and
+    <!here>-style mentions; line breaks and backticks, which would end the span, are replaced. Bare
+    URLs and @here are still auto-parsed unless the text object is verbatim: section() sets it.
+    """
+    flat = " ".join(str(text).split()).replace("`", "\u02cb")  # ˋ looks like a backtick, ends nothing
+    if len(flat) > limit:
+        flat = flat[: limit - 1] + "…"
+    return f"`{escape(flat)}`" if flat else "“”"
+
+
 def scope_words(scope: Scope) -> str:
     return "Account" if scope.is_account else scope.name
 
@@ -41,7 +54,8 @@ def who(user_id: str | None) -> str:
 
 
 def section(mrkdwn: str) -> SectionBlock:
-    return SectionBlock(text=MarkdownTextObject(text=mrkdwn[:MAX_SECTION]))
+    # verbatim: Slack links no bare URL and parses no @here or #channel; our own <@U…> and <!date…> still work.
+    return SectionBlock(text=MarkdownTextObject(text=mrkdwn[:MAX_SECTION], verbatim=True))
 
 
 def sections(lines: list[str]) -> list[SectionBlock]:

@@ -41,6 +41,7 @@ from handlers.blocks.common import (
     ENTRA_ENTERPRISE_APPS,
     OAUTH,
     TITLE,
+    code,
     encode_scope,
     escape,
     scope_words,
@@ -90,7 +91,8 @@ def _(result: Refused) -> dict:
 
 @message.register
 def _(result: Failure) -> dict:
-    return _message(f":warning: {result.service} {escape(result.message)}. Nothing was changed.")
+    # The message quotes Zoom's or Microsoft's own words: inert, in inline code.
+    return _message(f":warning: {escape(result.service)}: {code(result.message)}. Nothing was changed.")
 
 
 @message.register
@@ -100,7 +102,7 @@ def _(result: Problem) -> dict:
 
 @message.register
 def _(result: UnknownGroup) -> dict:
-    text = f"There is no Zoom group named “{escape(result.name)}”."
+    text = f"There is no Zoom group named {code(result.name, 100)}."
     if result.suggestions:
         text += " Did you mean: " + ", ".join(f"*{escape(s)}*" for s in result.suggestions) + "?"
     else:
@@ -180,9 +182,9 @@ def status_line(item: ScopeStatus) -> str:
 def status_detail(item: ScopeStatus) -> str:
     lines = [f"*{escape(scope_words(item.scope))}*: {item.status.value}"]
     if item.organization:
-        lines.append(f"Microsoft organization: {escape(item.organization)} (tenant `{escape(item.tenant_id or '')}`)")
+        lines.append(f"Microsoft organization: {code(item.organization)} (tenant {code(item.tenant_id or '')})")
     if item.roles:
-        lines.append("Granted application permissions: " + ", ".join(escape(r) for r in item.roles))
+        lines.append("Granted application permissions: " + ", ".join(code(r, 100) for r in item.roles))
     if item.enabled_by:
         lines.append(f"Enabled by {who(item.enabled_by)} on {when(item.enabled_at)}")
     if item.updated_by and item.status is not Status.ACTIVE:
@@ -190,7 +192,7 @@ def status_detail(item: ScopeStatus) -> str:
     if item.consent_expires_at and item.status is Status.PENDING:
         lines.append(f"Consent link expires {when(item.consent_expires_at)}")
     if item.detail and item.status is Status.FAILED:
-        lines.append(f"Reason: {escape(item.detail)}")
+        lines.append(f"Reason: {code(item.detail)}")
     if item.status is Status.ACTIVE:
         lines.append(f"Last verified: {when(item.last_verified_at)}")
     if item.status is Status.DISABLED:
@@ -277,11 +279,11 @@ def _(result: Verified) -> dict:
     if result.ok:
         text = (
             f":white_check_mark: *{name}*: Microsoft issued a fresh app-only token for "
-            f"{escape(result.organization or '')} (tenant `{escape(result.tenant_id or '')}`) and Graph answered. "
-            f"Roles: {', '.join(escape(r) for r in result.roles)}."
+            f"{code(result.organization or '')} (tenant {code(result.tenant_id or '')}) and Graph answered. "
+            f"Roles: {', '.join(code(r, 100) for r in result.roles)}."
         )
     else:
-        text = f":x: *{name}*: verification failed. {escape(result.error or '')}"
+        text = f":x: *{name}*: verification failed. {code(result.error or '')}"
     return _message(text)
 
 
@@ -298,7 +300,8 @@ def _(result: AuditLog) -> dict:
         return _message("The audit log is empty.")
     lines = [
         f"{when(e.at)} · {who(e.user_id)} · {escape(scope_words(e.scope))} · {escape(e.action)} · "
-        f"{escape(e.outcome)}" + (f" · {escape(e.detail[:200])}" if e.detail else "") + f" · `{e.correlation_id[:8]}`"
+        f"{escape(e.outcome)}" + (f" · {code(e.detail, 200)}" if e.detail else "")
+        + f" · `{escape(e.correlation_id[:8])}`"
         for e in result.entries
     ]
     blocks: list[Block] = [HeaderBlock(text=f"Audit log: last {len(result.entries)} events")]
@@ -312,20 +315,31 @@ def _(result: AuditLog) -> dict:
     return _message("\n".join(lines), *blocks[:50])
 
 
-# direct messages -------------------------------------------------------------------------------------
+# direct messages and the audit channel ---------------------------------------------------------------
+# Each quotes outside text (group names, Microsoft's organisation and errors, what a user typed) only
+# in inline code, in verbatim sections, and asks Slack not to unfurl anything.
+
+NO_UNFURL = {"unfurl_links": False, "unfurl_media": False}
+
+
+def _quoted(group_name: str | None) -> str:
+    """The account, or a group by its name (Zoom's, or as typed when refused) in inline code."""
+    return "*Account*" if group_name is None else f"the group {code(group_name, 200)}"
+
+
+def _scope_quoted(scope) -> str:
+    return _quoted(None if scope.is_account else scope.name)
 
 
 def consent_link(scope, url: str, expires_at: datetime) -> dict:
-    name = escape(scope_words(scope))
-    text = (
-        f"Admin consent is needed to enable the Office 365 integration for {scope_words(scope)}. "
-        f"A Microsoft 365 global admin must open this link: {url}"
-    )
+    # The link is a capability: it travels in the button only, never in the notification text
+    # (push and e-mail notifications carry that) nor as visible text.
+    text = f"Admin consent is needed to enable the Office 365 integration for {_scope_quoted(scope)}."
     blocks = [
-        section(f"*{TITLE}* for *{name}*\nA Microsoft 365 admin must grant admin consent to finish."),
+        section(f"*{TITLE}* for {_scope_quoted(scope)}\nA Microsoft 365 admin must grant admin consent to finish."),
         *consent_blocks(url, expires_at),
     ]
-    return {"text": text, "blocks": [b.to_dict() for b in blocks]}
+    return {"text": text, "blocks": [b.to_dict() for b in blocks], **NO_UNFURL}
 
 
 def consent_blocks(url: str, expires_at: datetime) -> list[Block]:
@@ -335,27 +349,31 @@ def consent_blocks(url: str, expires_at: datetime) -> list[Block]:
                 ButtonElement(text="Grant admin consent", url=url, action_id=ids.CONSENT_LINK_ACTION, style="primary")
             ]
         ),
-        ContextBlock(elements=[PlainTextObject(text=url)]),
-        ContextBlock(elements=[MarkdownTextObject(text=f"The link works once and expires {when(expires_at)}.")]),
+        ContextBlock(
+            elements=[MarkdownTextObject(text=f"The link works once and expires {when(expires_at)}.", verbatim=True)]
+        ),
     ]
 
 
 def consent_granted(scope, organization: str, tenant_id: str) -> dict:
     return _message(
-        f":white_check_mark: The Office 365 integration for *{escape(scope_words(scope))}* is active, "
-        f"using {escape(organization)} (tenant `{escape(tenant_id)}`)."
-    )
+        f":white_check_mark: The Office 365 integration for {_scope_quoted(scope)} is active, "
+        f"using {code(organization)} (tenant {code(tenant_id)})."
+    ) | NO_UNFURL
 
 
 def consent_failed(scope, reason: str) -> dict:
     return _message(
-        f":x: The Office 365 integration for *{escape(scope_words(scope))}* was not enabled. {escape(reason)}"
-    )
+        f":x: The Office 365 integration for {_scope_quoted(scope)} was not enabled: {code(reason)}"
+    ) | NO_UNFURL
 
 
-def audit_post(scope_name: str, user_id: str, action: str, outcome: str, detail: str | None) -> dict:
-    text = f"{who(user_id)} · {escape(scope_name)} · {escape(action)} · {escape(outcome)}"
+def audit_post(
+    group_name: str | None, user_id: str, action: str, outcome: str, detail: str | None, *, team: str | None = None
+) -> dict:
+    """An audit event for the channel; ``group_name`` None for the account, ``team`` when not the home team."""
+    actor = who(user_id) + (f" (workspace {code(team, 30)})" if team else "")
+    text = f"{actor} · {_quoted(group_name)} · {escape(action)} · {escape(outcome)}"
     if detail:
-        text += f"\n{escape(detail)}"
-    return _message(text)
-
+        text += f"\n{code(detail)}"
+    return _message(text) | NO_UNFURL

@@ -9,8 +9,8 @@ from bot.services import Services
 from bot.services.configure import Path
 from handlers import ids
 from handlers.blocks import modals
-from handlers.replies import lane
 from handlers.modals.outcomes import DISABLE_JOB, ENABLE_JOB, Submission
+from handlers.replies import lane
 
 
 def configure_submitted(services: Services, jobs: JobQueue):

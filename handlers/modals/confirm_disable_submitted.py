@@ -6,8 +6,8 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.jobs import JobQueue
 from handlers.blocks import modals
-from handlers.replies import lane
 from handlers.modals.outcomes import DISABLE_JOB, Submission
+from handlers.replies import lane
 
 
 def confirm_disable_submitted(jobs: JobQueue):

@@ -8,8 +8,8 @@ from bot.jobs import JobQueue
 from bot.services import Services
 from handlers import ids
 from handlers.blocks import modals
-from handlers.replies import lane
 from handlers.modals.outcomes import ENABLE_JOB, Submission
+from handlers.replies import lane
 
 
 def enable_submitted(services: Services, jobs: JobQueue):
