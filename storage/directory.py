@@ -65,4 +65,4 @@ class DirectoryRepository:
         statement = select(
             ZoomGroupRow.name_folded, ZoomGroupRow.group_id, ZoomGroupRow.name, ZoomGroupRow.total_members
         ).where(ZoomGroupRow.zoom_account_id == account)
-        return [tuple(row) for row in (await self.session.execute(statement)).tuples().all()]
+        return [tuple(row) for row in (await self.session.execute(statement)).all()]

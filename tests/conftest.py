@@ -1,4 +1,9 @@
-"""Fixtures: a database on SQLite and (when ZOOMCAL_TEST_POSTGRES_URL is set) on PostgreSQL."""
+"""Fixtures: a database on SQLite and on PostgreSQL.
+
+PostgreSQL is ZOOMCAL_TEST_POSTGRES_URL's server when that is set; otherwise a throwaway server
+that the run starts in a temp folder (tests/databases.py) and deletes at its end. Where neither
+can be had, the PostgreSQL variants skip and say why.
+"""
 
 from __future__ import annotations
 
@@ -14,28 +19,45 @@ from tests import databases
 POSTGRES_URL = os.environ.get("ZOOMCAL_TEST_POSTGRES_URL")
 
 
+@pytest.fixture(scope="session")
+def postgres_server():
+    """The URL of a PostgreSQL server the tests may create databases on (started on first use)."""
+    if POSTGRES_URL:
+        yield POSTGRES_URL
+        return
+    server = databases.TemporaryServer()
+    try:
+        url = server.start()
+    except databases.Unavailable as why:
+        pytest.skip(f"PostgreSQL test: {why}; install PostgreSQL (initdb, pg_ctl) or set ZOOMCAL_TEST_POSTGRES_URL")
+    try:
+        yield url
+    finally:
+        server.stop()
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database_url(request, tmp_path):
     """A fresh, empty database of each kind for one test."""
     if request.param == "sqlite":
         yield f"sqlite+aiosqlite:///{tmp_path / 'zoomcal.db'}"
         return
-    async with fresh_postgres() as url:
+    async with fresh_postgres(request) as url:
         yield url
 
 
 @pytest.fixture
-async def postgres_url():
+async def postgres_url(request):
     """A fresh PostgreSQL database (for what only PostgreSQL does, like several replicas)."""
-    async with fresh_postgres() as url:
+    async with fresh_postgres(request) as url:
         yield url
 
 
 @asynccontextmanager
-async def fresh_postgres():
-    if not POSTGRES_URL:
-        pytest.skip("PostgreSQL test: set ZOOMCAL_TEST_POSTGRES_URL (e.g. postgresql+asyncpg://postgres@127.0.0.1:5432/test)")
-    async with databases.fresh_postgres(POSTGRES_URL) as url:
+async def fresh_postgres(request):
+    # Asked for here, not as a parameter: a run of SQLite tests only starts no server.
+    server = request.getfixturevalue("postgres_server")
+    async with databases.fresh_postgres(server) as url:
         yield url
 
 

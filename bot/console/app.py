@@ -45,5 +45,6 @@ async def run_console(terminal: Terminal | None = None) -> int:
                 if not await session.handle(line):
                     break
     finally:
+        terminal.close()  # first: the terminal is the user's again even if stopping the sandbox is slow
         await sandbox.close()
     return 0

@@ -25,7 +25,7 @@ Console commands:
   submit              submit the open dialog;  cancel: close it
   show                show the open dialog again
   home                open the bot's App Home tab
-  help                this text;  quit: leave (so does the end of input)"""
+  help                this text;  quit: leave (so do Ctrl-D, the end of input, and Ctrl-C)"""
 
 
 class Session:
