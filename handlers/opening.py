@@ -17,6 +17,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.services.results import Problem
 from handlers.blocks import modals
+from handlers.timing import settled
 
 # The dialog should open within a second of the command, also during a burst: half of that
 # for the checks, the rest for views.open on a busy event loop.
@@ -26,8 +27,7 @@ PLACEHOLDER_AFTER = 0.5
 async def prepare(preparing: Awaitable) -> tuple[asyncio.Future, bool]:
     """Starts the checks; returns them and whether they finished within PLACEHOLDER_AFTER."""
     task = asyncio.ensure_future(preparing)
-    done, _ = await asyncio.wait({task}, timeout=PLACEHOLDER_AFTER)
-    return task, bool(done)
+    return task, await settled(task, PLACEHOLDER_AFTER)
 
 
 async def open_dialog(

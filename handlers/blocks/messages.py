@@ -60,28 +60,30 @@ def message(result) -> dict:
     raise TypeError(f"no message for {type(result).__name__}")
 
 
-_ANSWERS: OrderedDict[int, tuple[object, dict]] = OrderedDict()
+_ANSWERS: OrderedDict[int, tuple[object, str]] = OrderedDict()
 _ANSWERS_KEPT = 256
 
 
-def answer(result) -> dict:
-    """``result`` as a private answer (an ack's body or a response_url post).
+def answer(result) -> str:
+    """``result`` as a private answer in an ack's body: JSON text (Bolt sends a body starting
+    with "{" as application/json, and Slack shows it as the command's answer).
 
-    Kept by identity: the services hand the same object to everyone who asks for the same
-    page while the scopes' states are unchanged, and building its blocks costs more than the ack.
+    Kept by identity: the services hand the same object to everyone who asks for the same page
+    while the scopes' states are unchanged, and building and encoding its blocks costs more
+    than the rest of the ack.
     """
     found = _ANSWERS.get(id(result))
     if found is None or found[0] is not result:
-        found = (result, {"response_type": "ephemeral", **message(result)})
+        found = (result, json.dumps({"response_type": "ephemeral", **message(result)}, separators=(",", ":")))
         _ANSWERS[id(result)] = found
         if len(_ANSWERS) > _ANSWERS_KEPT:
             _ANSWERS.popitem(last=False)
-    return dict(found[1])  # Bolt rewrites the body's lists in place
+    return found[1]
 
 
-def note(text: str) -> dict:
-    """A short private answer, as is."""
-    return {"response_type": "ephemeral", "text": text}
+def note(text: str) -> str:
+    """A short private answer, as is (an ack's body)."""
+    return json.dumps({"response_type": "ephemeral", "text": text})
 
 
 @message.register
@@ -153,7 +155,10 @@ def _(result: StatusReport) -> dict:
         blocks.append(section("No Zoom groups match." if result.query else "No Zoom groups."))
     blocks += sections([status_line(item) for item in result.scopes])
     blocks += pager(result, ids.PAGE_PREVIOUS_ACTION, ids.PAGE_NEXT_ACTION)
-    text = "\n".join(status_line(item) for item in result.scopes) or escape(title)
+    # The notification's fallback text: the blocks show the lines (repeating them doubled the answer).
+    text = "Zoom groups" if result.listing == "groups" else "Zoom calendar integration status"
+    text += f" matching {code(result.query, 60)}" if result.query else ""
+    text += f" (page {result.page} of {result.pages})" if result.pages > 1 else ""
     return _message(text, *blocks)
 
 
