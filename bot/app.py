@@ -19,7 +19,6 @@ from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
-import handlers
 from bot import logs, metrics, pages
 from bot.clients.http import client_session, ssl_context
 from bot.clients.microsoft import MicrosoftClient
@@ -42,7 +41,7 @@ from bot.workspaces import (
     Workspaces,
     slack_teams,
 )
-from handlers import installs
+from handlers import installs, listeners
 from handlers.notifier import SlackNotifier
 from handlers.payloads import well_formed
 from handlers.teams import OwnTeamsOnly
@@ -147,7 +146,7 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
     )
     if socket_mode:
         bolt.use(_socket_request_id)
-    handlers.register(bolt, services, jobs, tasks, workspaces)
+    listeners.register(bolt, services, jobs, tasks, workspaces)
     verifier = None if socket_mode else SignatureVerifier(settings.slack_signing_secret)
     return Runtime(settings, db, http, bolt, services, verifier, jobs, tasks)
 

@@ -8,6 +8,8 @@ import logging
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
+from handlers.replies import reply
+
 log = logging.getLogger("zoomcal.handlers")
 
 
@@ -63,8 +65,6 @@ def _answering_errors(workspaces, job):
             return await job(payload)
         except Exception:
             if payload.get("response_url"):
-                from handlers.replies import reply
-
                 try:
                     await reply(workspaces.session, payload["response_url"], {"text": SORRY})
                 except Exception:  # best effort: the job failure itself is logged by the queue

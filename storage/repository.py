@@ -133,8 +133,13 @@ class Repository:
         settings: dict[str, Any] | None = None,
         detail: str | None = None,
         now: datetime | None = None,
-    ) -> Integration:
-        """Create or update a scope's row in one statement (safe under concurrent writers)."""
+        expected_version: int | None = None,
+    ) -> Integration | None:
+        """Create or update a scope's row in one statement (safe under concurrent writers).
+
+        ``expected_version``: change it only if it is still at that version (0: no row yet);
+        None when it was not.
+        """
         now = now or utcnow()
         values: dict[str, Any] = {
             "scope_name": name,
@@ -157,6 +162,7 @@ class Repository:
         statement = statement.on_conflict_do_update(
             index_elements=["zoom_account_id", "scope_kind", "group_id"],
             set_=values | {"version": Integration.version + 1},
+            where=None if expected_version is None else Integration.version == expected_version,
         )
         return await self._returning(statement, Integration)
 
@@ -189,16 +195,20 @@ class Repository:
             Integration,
         )
 
-    async def mark_disabled(self, key: ScopeKey, *, user: str, now: datetime | None = None) -> Integration | None:
+    async def mark_disabled(
+        self, key: ScopeKey, *, user: str, now: datetime | None = None, version: int | None = None
+    ) -> Integration | None:
         """Switch a configured scope to disabled; None when there was nothing to switch.
 
-        One conditional UPDATE: of concurrent callers exactly one sees a row change.
+        One conditional UPDATE: of concurrent callers exactly one sees a row change. With
+        ``version``, only a scope still at that version is switched.
         """
         return await self._returning(
             update(Integration)
             .where(
                 *_scope(key),
                 Integration.status != "disabled",
+                *(() if version is None else (Integration.version == version,)),
             )
             .values(
                 status="disabled",

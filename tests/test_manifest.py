@@ -9,7 +9,7 @@ import yaml
 
 from bot.app import INSTALL_PATH, OAUTH_REDIRECT_PATH, create_web_app
 from bot.workspaces import BOT_SCOPES
-from handlers import ids
+from handlers.blocks import ids
 from tests.test_config import MINIMAL
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -18,7 +18,7 @@ from bot.config import SettingsError, load_settings
 from bot.domain import Actor
 from bot.services.access import AccessPolicy
 from bot.workspaces import SingleWorkspace, slack_teams
-from handlers import ids
+from handlers.blocks import ids
 from handlers.teams import REFUSAL
 from storage.models import SlackWorkspace
 from tests.flows import command_answer, install, rows, text_of

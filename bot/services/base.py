@@ -84,6 +84,12 @@ class ServiceBase:
         except DecryptionError:
             return {"organization": "(cannot decrypt: check ZOOMCAL_ENCRYPTION_KEY)"}
 
+    async def shown_version(self, scope: Scope) -> int:
+        """The scope's version as this replica shows it (0: no setting of its own): a dialog opened
+        now carries it, and its submission changes the scope only if it is still at that version."""
+        row = (await self.deps.states.current()).rows.get((scope.kind.value, scope.group_id))
+        return row.version if row is not None else 0
+
     async def resolve(self, target: Target) -> Scope | UnknownGroup:
         """The scope a typed target names, checked against Zoom's groups."""
         if target.is_account:

@@ -24,6 +24,7 @@ class Plan:
     path: Path
     errors: dict[str, str] = field(default_factory=dict)
     nothing: NothingToDisable | None = None
+    version: int | None = None  # the scope's version this plan was made for: its change needs it unchanged
 
 
 class ConfigureService(ServiceBase):
@@ -46,11 +47,11 @@ class ConfigureService(ServiceBase):
         if errors or scope is None:
             return Plan(Path.ERRORS, errors)
         if choices.third_party and choices.setup_by == "app_permissions":
-            return Plan(Path.ENABLE)
+            return Plan(Path.ENABLE, version=await self.shown_version(scope))
         review = await DisableService(self.deps).review(scope)
         if isinstance(review, NothingToDisable):
             return Plan(Path.NOTHING, nothing=review)
         # Turning the integration off always asks; switching to OAuth asks when credentials would go.
         if not choices.third_party or review.has_credentials:
-            return Plan(Path.CONFIRM_DISABLE)
-        return Plan(Path.DISABLE)
+            return Plan(Path.CONFIRM_DISABLE, version=review.version)
+        return Plan(Path.DISABLE, version=review.version)

@@ -15,6 +15,7 @@ from bot.services.results import (
     Disabled,
     Failure,
     NothingToDisable,
+    OutOfDate,
     Refused,
     UnknownGroup,
 )
@@ -42,18 +43,24 @@ class DisableService(ServiceBase):
             return NothingToDisable(scope, Status.INHERITS if not scope.is_account else Status.NOT_CONFIGURED)
         if row.status == Status.DISABLED and not has_credentials:
             return NothingToDisable(scope, Status.DISABLED, row.updated_by, row.updated_at)
-        return DisableConfirm(scope, Status(row.status), has_credentials)
+        return DisableConfirm(scope, Status(row.status), has_credentials, row.version)
 
     @answers_upstream_failures
-    async def disable(self, actor: Actor, scope: Scope) -> Disabled | NothingToDisable | Refused | Failure:
-        """The confirmed click. Re-checks whoever clicked, with Zoom: anyone who sees a button can click it."""
+    async def disable(
+        self, actor: Actor, scope: Scope, version: int | None = None
+    ) -> Disabled | NothingToDisable | OutOfDate | Refused | Failure:
+        """The confirmed click. Re-checks whoever clicked, with Zoom: anyone who sees a button can click it.
+
+        ``version``: the scope's version the button was shown for. A click on a message older than
+        the scope's last change (or a replayed click) changes nothing.
+        """
         if not await self.is_admin(actor, fresh=True):
             await self.refuse(actor, scope, "disable")
             return Refused()
         key = scope.key(self.account_id)
         now = utcnow()
         async with self.writing() as repo:
-            row = await repo.mark_disabled(key, user=actor.user_id, now=now)
+            row = await repo.mark_disabled(key, user=actor.user_id, now=now, version=version)
             if row is None:
                 current = await repo.integration(key)
             else:
@@ -67,7 +74,9 @@ class DisableService(ServiceBase):
             # A second click, a concurrent click, or a scope that was never configured.
             if current is None:
                 return NothingToDisable(scope, Status.INHERITS if not scope.is_account else Status.NOT_CONFIGURED)
-            return NothingToDisable(scope, Status.DISABLED, current.updated_by, current.updated_at)
+            if current.status == Status.DISABLED:
+                return NothingToDisable(scope, Status.DISABLED, current.updated_by, current.updated_at)
+            return OutOfDate(scope)
         if deleted:
             await self.db.scrub()
         await self.deps.notifier.audit(event)

@@ -16,6 +16,7 @@ from bot.services.results import (
     ConsentLinkSent,
     EnableForm,
     Failure,
+    OutOfDate,
     Problem,
     Refused,
     UnknownGroup,
@@ -51,7 +52,7 @@ class EnableService(ServiceBase):
             await self.refuse(actor, None, f"enable {target_words(target)}")
             return Refused()
         scope = await self.resolve(target)
-        return EnableForm(scope) if isinstance(scope, Scope) else scope
+        return EnableForm(scope, version=await self.shown_version(scope)) if isinstance(scope, Scope) else scope
 
     @answers_upstream_failures
     async def prepare_for(self, actor: Actor, scope: Scope) -> EnableForm | Refused | Failure:
@@ -59,16 +60,18 @@ class EnableService(ServiceBase):
         if not await self.is_admin(actor):
             await self.refuse(actor, scope, "enable")
             return Refused()
-        return EnableForm(scope)
+        return EnableForm(scope, version=await self.shown_version(scope))
 
     @answers_upstream_failures
     async def request_consent(
-        self, actor: Actor, scope: Scope, choices: Choices, request_key: str | None = None
-    ) -> ConsentLinkSent | AlreadySubmitted | Refused | Problem | Failure:
+        self, actor: Actor, scope: Scope, choices: Choices, request_key: str | None = None, version: int | None = None
+    ) -> ConsentLinkSent | AlreadySubmitted | OutOfDate | Refused | Problem | Failure:
         """Authorize and Save: the scope becomes pending and the admin gets a consent link.
 
         ``request_key`` names the submission (the modal's view id): a repeat makes nothing new.
-        Older open links of the scope are cancelled, so only the newest can complete.
+        ``version``: the scope's version the dialog was opened for; a dialog older than the scope's
+        last change changes nothing. Older open links of the scope are cancelled, so only the
+        newest can complete.
         """
         if check_choices(choices):
             return Problem("Those choices cannot be saved; open the dialog again.")
@@ -101,7 +104,10 @@ class EnableService(ServiceBase):
                     user=actor.user_id,
                     settings=choices.as_dict(),
                     now=now,
+                    expected_version=version,
                 )
+                if row is None:
+                    return OutOfDate(scope)
                 await repo.cancel_consents(scope.key(self.account_id), now)
                 request.integration_version = row.version
                 await repo.add_consent_request(request)

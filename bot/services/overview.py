@@ -131,6 +131,7 @@ class OverviewService(ServiceBase):
         return ScopeStatus(
             scope,
             Status(row.status),
+            version=row.version,
             updated_by=row.updated_by,
             updated_at=row.updated_at,
             enabled_by=row.enabled_by,

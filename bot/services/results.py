@@ -51,9 +51,17 @@ class HelpText:
 
 
 @dataclass(frozen=True)
+class OutOfDate:
+    """A button or dialog shown for an older state of the scope (or a replayed request): nothing changed."""
+
+    scope: Scope
+
+
+@dataclass(frozen=True)
 class ScopeStatus:
     scope: Scope
     status: Status
+    version: int = 0  # 0: no setting of its own yet
     account_status: Status | None = None  # what an inheriting group gets
     updated_by: str | None = None
     updated_at: datetime | None = None
@@ -90,6 +98,7 @@ class DisableConfirm:
     scope: Scope
     status: Status
     has_credentials: bool
+    version: int = 0  # the scope's version shown: a click acts on this state only
 
 
 @dataclass(frozen=True)
@@ -148,6 +157,7 @@ class AuditLog:
 class EnableForm:
     scope: Scope
     choices: Choices = field(default_factory=Choices)
+    version: int = 0  # the scope's version when the dialog opened: its submission acts on this state only
 
 
 @dataclass(frozen=True)

@@ -4,9 +4,9 @@ from bot.jobs import JobQueue
 from bot.services import Services
 from bot.tasks import Tasks
 from bot.workspaces import Workspaces
-from handlers import ids
 from handlers.actions import disable_clicked, home_clicked, page_clicked
 from handlers.actions.consent_link_opened import consent_link_opened
+from handlers.blocks import ids
 from handlers.errors import guarded
 
 

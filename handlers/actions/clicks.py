@@ -5,10 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from bot.domain import Actor, Scope
-from handlers.blocks.common import decode_scope
+from bot.domain import Actor
 from handlers.errors import MalformedPayload
 from handlers.replies import actor_data
+from handlers.values import Shown, shown
 
 
 @dataclass(frozen=True)
@@ -34,8 +34,9 @@ class Click:
         except (KeyError, IndexError, TypeError, AttributeError):
             raise MalformedPayload("block_actions") from None
 
-    def scope(self) -> Scope:
-        return decode_scope(self.value)
+    def scope(self) -> Shown:
+        """The scope the button was shown for, and its version then."""
+        return shown(self.value)
 
     def page(self) -> tuple[str, str, int]:
         """(listing, query, page) from a Next / Previous button."""

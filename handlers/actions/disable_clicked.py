@@ -32,7 +32,8 @@ def run_disable(services: Services, workspaces: Workspaces):
     async def run(payload: dict) -> None:
         click = Click.from_job(payload)
         # The clicker, not whoever ran the command: anyone who sees the button can click it.
-        result = await services.disable.disable(click.actor, click.scope())
+        scope = click.scope()
+        result = await services.disable.disable(click.actor, scope.scope, scope.version)
         await reply(workspaces.session, click.response_url, messages.message(result), replace=True)
 
     return run

@@ -26,7 +26,7 @@ async def publish(services: Services, client: AsyncWebClient, click: Click, noti
 def enable_clicked(services: Services, tasks: Tasks):
     async def handle(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
         click = Click.read(body)
-        preparing, _ = await prepare(services.enable.prepare_for(click.actor, click.scope()))
+        preparing, _ = await prepare(services.enable.prepare_for(click.actor, click.scope().scope))
 
         async def opening() -> None:
             answer = await open_dialog(client, click.trigger_id, preparing, EnableForm, modals.enable_modal)
@@ -63,7 +63,8 @@ def run_disable(services: Services, workspaces: Workspaces):
     async def run(payload: dict) -> None:
         click = Click.from_job(payload)
         client = await workspaces.client(click.actor.team_id)
-        notice = await services.disable.disable(click.actor, click.scope())
+        scope = click.scope()
+        notice = await services.disable.disable(click.actor, scope.scope, scope.version)
         await publish(services, client, click, notice)
 
     return run

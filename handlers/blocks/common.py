@@ -8,8 +8,7 @@ from datetime import datetime
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
 from bot import logs
-from bot.domain import Scope, ScopeKind
-from handlers.errors import MalformedPayload
+from bot.domain import Scope
 
 TITLE = "Office 365 calendar and mail integration via Graph API with Application Permissions"
 OAUTH = "Users can set up the integration by using OAuth"
@@ -73,24 +72,11 @@ def message(text: str, *blocks: Block) -> dict:
     return {"text": text[:3000], "blocks": [b.to_dict() for b in blocks] or [section(text).to_dict()]}
 
 
-def encode_scope(scope: Scope) -> str:
-    # The request id rides along, so the click or submission that comes back continues this flow.
-    return json.dumps(
-        {"kind": scope.kind.value, "group_id": scope.group_id, "name": scope.name, "request": logs.request_id()}
-    )
+def encode_scope(scope: Scope, version: int | None = None) -> str:
+    """A scope in a button value or private_metadata (handlers.values reads it back).
 
-
-def decode_scope(raw: object) -> Scope:
-    """A scope zoomcal put in a button value or private_metadata; continues the flow that put it there."""
-    try:
-        data = json.loads(raw)  # type: ignore[arg-type]
-        kind = ScopeKind(data["kind"])
-        group_id, name = str(data["group_id"]), str(data["name"])
-    except (ValueError, KeyError, TypeError):
-        raise MalformedPayload("scope") from None
-    logs.follow(data.get("request"))
-    if kind is ScopeKind.ACCOUNT:
-        return Scope.account()
-    if not group_id or not name:
-        raise MalformedPayload("scope")
-    return Scope.group(group_id, name)
+    ``version``: the scope's version when shown, so a click on an older message changes nothing.
+    The request id rides along, so the click or submission that comes back continues this flow.
+    """
+    value = {"kind": scope.kind.value, "group_id": scope.group_id, "name": scope.name, "request": logs.request_id()}
+    return json.dumps(value if version is None else value | {"version": version})

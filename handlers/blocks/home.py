@@ -14,7 +14,7 @@ from slack_sdk.models.views import View
 
 from bot.domain import Status
 from bot.services.results import Dashboard, Failure
-from handlers import ids
+from handlers.blocks import ids
 from handlers.blocks.common import (
     MAX_SECTION,
     TITLE,
@@ -47,10 +47,10 @@ def _scope_row(item) -> SectionBlock:
         button = ButtonElement(
             text="Disable",
             action_id=ids.HOME_DISABLE_ACTION,
-            value=encode_scope(item.scope),
+            value=encode_scope(item.scope, item.version),
             style="danger",
             confirm=confirm_disable(scope_words(item.scope)),
         )
     else:
-        button = ButtonElement(text="Enable", action_id=ids.HOME_ENABLE_ACTION, value=encode_scope(item.scope))
+        button = ButtonElement(text="Enable", action_id=ids.HOME_ENABLE_ACTION, value=encode_scope(item.scope, item.version))
     return SectionBlock(text=MarkdownTextObject(text=status_line(item)), accessory=button)

@@ -29,6 +29,7 @@ from bot.services.results import (
     HelpText,
     NothingToDisable,
     NotVerifiable,
+    OutOfDate,
     Problem,
     Refused,
     ScopeStatus,
@@ -36,7 +37,7 @@ from bot.services.results import (
     UnknownGroup,
     Verified,
 )
-from handlers import ids
+from handlers.blocks import ids
 from handlers.blocks.common import (
     ENTRA_ENTERPRISE_APPS,
     OAUTH,
@@ -235,7 +236,7 @@ def _(result: DisableConfirm) -> dict:
     button = ButtonElement(
         text="Disable and Delete",
         action_id=ids.DISABLE_ACTION,
-        value=encode_scope(result.scope),
+        value=encode_scope(result.scope, result.version),
         style="danger",
         confirm=confirm_disable(name),
     )
@@ -258,6 +259,16 @@ def _(result: Disabled) -> dict:
         f"<{ENTRA_ENTERPRISE_APPS}|Entra admin center → Enterprise applications>."
     )
     return _message(text, section(text), ContextBlock(elements=[MarkdownTextObject(text=note)]))
+
+
+@message.register
+def _(result: OutOfDate) -> dict:
+    name = scope_words(result.scope)
+    target = "account" if result.scope.is_account else "group " + name
+    return _message(
+        f"This message is out of date: {code(name, 100)} changed since it was shown, so nothing was changed. "
+        f"Run {code('/zoomcal status ' + target, 200)} to see it now."
+    )
 
 
 @message.register

@@ -15,11 +15,10 @@ from slack_sdk.models.views import View
 
 from bot.domain import AUTHORIZE_WITH, SERVICES, SETUP_BY, THIRD_PARTY, Choices, Scope
 from bot.services.results import EnableForm
-from handlers import ids
+from handlers.blocks import ids
 from handlers.blocks.common import (
     OAUTH,
     TITLE,
-    decode_scope,
     encode_scope,
     escape,
     scope_words,
@@ -90,7 +89,7 @@ def enable_modal(form: EnableForm) -> dict:
     )
     return _modal(
         ids.ENABLE_VIEW, [intro, *choice_inputs(form.choices)], submit="Authorize and Save",
-        metadata=encode_scope(form.scope),
+        metadata=encode_scope(form.scope, form.version),
     )
 
 
@@ -109,14 +108,14 @@ def configure_modal() -> dict:
     )
 
 
-def confirm_disable_modal(scope: Scope) -> dict:
+def confirm_disable_modal(scope: Scope, version: int | None = None) -> dict:
     name = escape(scope_words(scope))
     text = (
         f"*{name}* switches to “{OAUTH}”, and the stored Microsoft credentials are deleted from the server. "
         "Open consent links for it stop working."
     )
     return _modal(
-        ids.CONFIRM_DISABLE_VIEW, [section(text)], submit="Disable and Delete", metadata=encode_scope(scope),
+        ids.CONFIRM_DISABLE_VIEW, [section(text)], submit="Disable and Delete", metadata=encode_scope(scope, version),
         title="Disable and Delete",
     )
 
@@ -136,23 +135,6 @@ def outcome_modal(title: str, result) -> dict:
     return _modal(ids.ENABLE_VIEW, message(result)["blocks"], close="Close", title=title)
 
 
-# Reading submissions back ------------------------------------------------------------------------
-
-
-def choices_from_state(values: dict) -> Choices:
-    def radio(block: str, action: str) -> str:
-        selected = (values.get(block, {}).get(action) or {}).get("selected_option") or {}
-        return str(selected.get("value") or "")
-
-    toggled = (values.get(ids.THIRD_PARTY_BLOCK, {}).get(ids.THIRD_PARTY_ACTION) or {}).get("selected_options") or []
-    return Choices(
-        third_party=any(isinstance(o, dict) and o.get("value") == ids.THIRD_PARTY_ON for o in toggled),
-        service=radio(ids.SERVICE_BLOCK, ids.SERVICE_ACTION),
-        authorize_with=radio(ids.AUTHORIZE_BLOCK, ids.AUTHORIZE_ACTION),
-        setup_by=radio(ids.SETUP_BLOCK, ids.SETUP_ACTION),
-    )
-
-
 def scope_value(scope: Scope) -> str:
     """An option value for the scope select (Slack caps it at 150 characters)."""
     return "account" if scope.is_account else f"group:{scope.group_id}"
@@ -161,22 +143,3 @@ def scope_value(scope: Scope) -> str:
 def scope_option(scope: Scope) -> dict:
     label = "Account" if scope.is_account else scope.name
     return Option(value=scope_value(scope), text=PlainTextObject(text=label[:75])).to_dict()
-
-
-def chosen_scope(values: dict) -> Scope | None:
-    """The scope select's option: "account", or "group:<id>" with the group's name as its text."""
-    selected = (values.get(ids.SCOPE_BLOCK, {}).get(ids.SCOPE_ACTION) or {}).get("selected_option") or {}
-    value = str(selected.get("value") or "")
-    name = str((selected.get("text") or {}).get("text") or "")
-    if value == scope_value(Scope.account()):
-        return Scope.account()
-    if value.startswith("group:") and len(value) > 6 and name:
-        return Scope.group(value[6:], name)
-    return None
-
-
-def scope_from_metadata(raw: object) -> Scope:
-    return decode_scope(raw)
-
-
-

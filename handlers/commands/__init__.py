@@ -4,7 +4,7 @@ from bot.jobs import JobQueue
 from bot.services import Services
 from bot.tasks import Tasks
 from bot.workspaces import Workspaces
-from handlers import ids
+from handlers.blocks import ids
 from handlers.commands import zoomcal
 from handlers.errors import guarded
 

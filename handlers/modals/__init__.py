@@ -3,7 +3,7 @@ from slack_bolt.async_app import AsyncApp
 from bot.jobs import JobQueue
 from bot.services import Services
 from bot.workspaces import Workspaces
-from handlers import ids
+from handlers.blocks import ids
 from handlers.errors import guarded
 from handlers.modals.configure_submitted import configure_submitted
 from handlers.modals.confirm_disable_submitted import confirm_disable_submitted

@@ -1,7 +1,7 @@
 from slack_bolt.async_app import AsyncApp
 
 from bot.services import Services
-from handlers import ids
+from handlers.blocks import ids
 from handlers.errors import guarded
 from handlers.options.scope_options import scope_options
 
