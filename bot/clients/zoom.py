@@ -27,6 +27,18 @@ class ZoomGroup:
     total_members: int = 0
 
 
+@dataclass(frozen=True)
+class ZoomUser:
+    """A Zoom user as `GET /users/{email}` describes them; ``group_ids`` in the order Zoom lists them
+    (the user's primary group is by default the first group they were added to)."""
+
+    id: str
+    email: str
+    role_id: str
+    status: str
+    group_ids: tuple[str, ...] = ()
+
+
 class ZoomClient:
     def __init__(
         self,
@@ -120,6 +132,21 @@ class ZoomClient:
             return None
         body = self._json(response, "look up a user")
         return str(body.get("role_name") or "") or None
+
+    async def user(self, email: str) -> ZoomUser | None:
+        """The Zoom user with this email (their groups included), or None when Zoom has no such user."""
+        response = await self._get(f"/users/{quote(email, safe='@')}")
+        if response.status == 404:
+            return None
+        body = self._json(response, "look up a user")
+        groups = body.get("group_ids")
+        return ZoomUser(
+            id=str(body.get("id") or ""),
+            email=str(body.get("email") or email),
+            role_id=str(body.get("role_id") or ""),
+            status=str(body.get("status") or ""),
+            group_ids=tuple(str(g) for g in groups) if isinstance(groups, list) else (),
+        )
 
     def group_members(self, group_id: str) -> AsyncIterator[str]:
         """The email of each member of a group, page after page, as Zoom sends them.

@@ -8,7 +8,7 @@ from datetime import datetime
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
 from bot import logs
-from bot.domain import Scope, ScopeKind
+from bot.domain import HEALTH_CHECK_USER, Scope, ScopeKind
 from handlers.errors import MalformedPayload
 
 TITLE = "Office 365 calendar and mail integration via Graph API with Application Permissions"
@@ -37,6 +37,8 @@ def when(moment: datetime | None) -> str:
 
 
 def who(user_id: str | None) -> str:
+    if user_id == HEALTH_CHECK_USER:  # not a Slack user: the health check changed it
+        return "the health check"
     return f"<@{user_id}>" if user_id else "nobody"
 
 

@@ -20,11 +20,13 @@ from slack_sdk.models.blocks import (
 
 from bot.domain import Status
 from bot.services.results import (
+    KEY_PROBLEM,
     AlreadySubmitted,
     AuditLog,
     ConsentLinkSent,
     DisableConfirm,
     Disabled,
+    DomainPreflight,
     Failure,
     HelpText,
     NothingToDisable,
@@ -34,6 +36,7 @@ from bot.services.results import (
     ScopeStatus,
     StatusReport,
     UnknownGroup,
+    UserCheck,
     Verified,
 )
 from handlers import ids
@@ -174,6 +177,8 @@ def status_line(item: ScopeStatus) -> str:
     line = f"*{escape(scope_words(item.scope))}*: {item.status.value}"
     if item.status is Status.INHERITS and item.account_status is not None:
         line += f" ({item.account_status.value})"
+    if item.key_problem:
+        line += " (its stored credentials open with no key in ZOOMCAL_ENCRYPTION_KEY here)"
     return line
 
 
@@ -191,11 +196,55 @@ def status_detail(item: ScopeStatus) -> str:
         lines.append(f"Consent link expires {when(item.consent_expires_at)}")
     if item.detail and item.status is Status.FAILED:
         lines.append(f"Reason: {escape(item.detail)}")
+    if item.key_problem and item.detail != KEY_PROBLEM:
+        lines.append(f"{escape(KEY_PROBLEM)}.")
     if item.status is Status.ACTIVE:
         lines.append(f"Last verified: {when(item.last_verified_at)}")
+    lines += health_lines(item)
     if item.status is Status.DISABLED:
         lines.append(OAUTH)
     return "\n".join(lines)
+
+
+def health_lines(item: ScopeStatus) -> list[str]:
+    """The last health check and the domain preflight, for scopes they speak for."""
+    lines: list[str] = []
+    if item.check_result is None and item.status is not Status.ACTIVE:
+        return lines
+    if not item.checks_on:
+        lines.append("Health checks: off (ZOOMCAL_HEALTH_INTERVAL is 0)")
+    elif item.check_result is None:
+        lines.append("Last health check: never")
+    else:
+        line = f"Last health check: {when(item.last_checked_at)}: {escape(item.check_result)}"
+        if item.check_detail:
+            line += f" ({escape(item.check_detail)})"
+        if item.check_result == "inconclusive":
+            line += "; it is tried again in a few minutes"
+        lines.append(line)
+    if item.preflight is not None:
+        lines.append(preflight_line(item.preflight, item.organization or "the tenant"))
+    return lines
+
+
+def code(text: str) -> str:
+    """Outside text (a domain, say) as inline code: escaped, and unable to close the code span."""
+    return "`" + escape(text).replace("`", "'") + "`"
+
+
+def preflight_line(preflight: DomainPreflight, organization: str) -> str:
+    """What the domain preflight after consent found (status and the direct message say it alike)."""
+    if preflight.error:
+        return f"Domain check after consent: not done, {escape(preflight.error)}"
+    if not preflight.unverified:
+        return f"Domain check after consent: all {preflight.users} Zoom users use domains {escape(organization)} has verified"
+    domains = ", ".join(f"{code(domain)} ({count} user{'s' * (count != 1)})" for domain, count in preflight.unverified)
+    if preflight.more_domains:
+        domains += f" and {preflight.more_domains} more domains ({preflight.more_users} users)"
+    return (
+        f":warning: {preflight.unverified_users} of {preflight.users} Zoom users use email domains "
+        f"{escape(organization)} has not verified: {domains}. Their calendars cannot be reached"
+    )
 
 
 # disable --------------------------------------------------------------------------------------
@@ -292,6 +341,46 @@ def _(result: NotVerifiable) -> dict:
     return _message(f"*{name}* {state} and holds no Microsoft credentials to verify.")
 
 
+# check ---------------------------------------------------------------------------------------------
+
+ACCESS_ICONS = {"reachable": ":white_check_mark:", "no mailbox": ":x:", "access denied": ":no_entry:"}
+
+
+@message.register
+def _(result: UserCheck) -> dict:
+    email = code(result.email)
+    if not result.zoom_user:
+        return _message(f"{email} is not a Zoom user in this Zoom account, so no setting applies.")
+    name = f"*{escape(scope_words(result.scope))}*"
+    if result.candidates:
+        names = ", ".join(f"*{escape(s.name)}*" for s in result.candidates)
+        lines = [
+            f"Several of {email}'s Zoom groups have their own setting: {names}. Zoom applies the user's "
+            "primary group (by default the first group the user was added to). Checked here: "
+            f"{name}, the first of them in the order Zoom lists the user's groups."
+        ]
+    elif result.scope.is_account:
+        lines = [f"None of {email}'s Zoom groups has its own setting: the account's applies."]
+    else:
+        lines = [f"The setting of the Zoom group {name} applies to {email}."]
+    if result.key_problem:
+        lines.append(f"{name} is failed on this server: {escape(KEY_PROBLEM)}. Microsoft was not asked.")
+    elif result.status is not Status.ACTIVE:
+        lines.append(f"{name} is {result.status.value}, so Microsoft Graph was not asked.")
+    elif result.error:
+        lines.append(f":warning: The calendar could not be checked: {escape(result.error)}.")
+    else:
+        line = f"{ACCESS_ICONS.get(result.access, '')} *{result.access}*: "
+        if result.access == "reachable":
+            line += f"Microsoft Graph answered for {email}'s calendar with {name}'s credentials."
+        else:
+            said = ": ".join(escape(part) for part in (result.code, result.message) if part)
+            line += f"Microsoft Graph said {said or 'no'} for {email}'s calendar."
+        lines.append(line)
+    text = "\n".join(lines)
+    return _message(text, section(text))
+
+
 @message.register
 def _(result: AuditLog) -> dict:
     if not result.entries:
@@ -351,6 +440,42 @@ def consent_failed(scope, reason: str) -> dict:
     return _message(
         f":x: The Office 365 integration for *{escape(scope_words(scope))}* was not enabled. {escape(reason)}"
     )
+
+
+def health_failed(scope, reason: str) -> dict:
+    name = escape(scope_words(scope))
+    return _message(
+        f":x: The Office 365 integration for *{name}* failed its health check and is now failed: {escape(reason)}\n"
+        "Its stored credentials are kept: once admin consent is granted again in the tenant, the next "
+        f"passing check makes it active again. `/zoomcal enable {escape(_target(scope))}` sends a new consent link."
+    )
+
+
+def health_recovered(scope) -> dict:
+    return _message(
+        f":white_check_mark: The Office 365 integration for *{escape(scope_words(scope))}* passed its health "
+        "check and is active again."
+    )
+
+
+def domain_preflight(scope, organization: str, preflight: DomainPreflight) -> dict:
+    name = escape(scope_words(scope))
+    if preflight.error:
+        text = (
+            f":warning: The integration for *{name}* is active, but I could not compare its Zoom users' email "
+            f"domains with the domains {escape(organization)} has verified: {escape(preflight.error)}."
+        )
+    else:
+        text = (
+            f"{preflight_line(preflight, organization)} through the integration for *{name}*. "
+            "Add and verify those domains in Microsoft Entra (Settings → Domain names), or change the users' "
+            f"Zoom email addresses. `/zoomcal status {escape(_target(scope))}` shows this too."
+        )
+    return _message(text)
+
+
+def _target(scope) -> str:
+    return "account" if scope.is_account else f"group {scope.name}"
 
 
 def audit_post(scope_name: str, user_id: str, action: str, outcome: str, detail: str | None) -> dict:
