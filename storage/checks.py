@@ -45,8 +45,8 @@ class CheckRepository:
         made the last change) that still hold credentials, so a passing check restores them. Due:
         never checked, last checked before ``due_before``, or inconclusive last time (its lease
         then says when to try again). Of replicas claiming at once each row goes to one: the
-        lease condition is re-checked on the row each UPDATE finds (PostgreSQL re-reads a row
-        another transaction changed; SQLite runs one writer at a time).
+        conditions are re-checked on the row the UPDATE writes (PostgreSQL re-reads a row another
+        transaction changed; SQLite runs one writer at a time).
         """
         conditions = (
             Integration.zoom_account_id == account,
@@ -68,6 +68,9 @@ class CheckRepository:
             .where(*conditions)
             .order_by(Integration.last_checked_at.asc().nulls_first(), Integration.id)
             .limit(limit)
+            # PostgreSQL: concurrent rounds take different rows instead of queueing for the same
+            # ones (SQLite renders no FOR UPDATE: it runs one writer at a time anyway).
+            .with_for_update(skip_locked=True)
         )
         result = await self.session.execute(
             update(Integration)
