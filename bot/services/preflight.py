@@ -56,7 +56,8 @@ class PreflightService(ServiceBase):
                 found = await compare(self.deps.zoom, scope, domains)
             except UpstreamError as exc:
                 log.warning("domain preflight of %s: %s failed: %s", scope.label, exc.service, exc.message)
-                found = DomainPreflight(utcnow(), error=f"{exc.service} {exc.message}")
+                # Without the retry advice: nothing repeats the preflight by itself (the DM says what helps).
+                found = DomainPreflight(utcnow(), error=f"{exc.service} {exc.message.split('; try again')[0]}")
             async with self.writing() as repo:
                 saved = await repo.checks.save_preflight(integration_id, version, preflight_json(found))
         if not saved:

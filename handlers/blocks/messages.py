@@ -463,7 +463,8 @@ def domain_preflight(scope, organization: str, preflight: DomainPreflight) -> di
     if preflight.error:
         text = (
             f":warning: The integration for *{name}* is active, but I could not compare its Zoom users' email "
-            f"domains with the domains {escape(organization)} has verified: {escape(preflight.error)}."
+            f"domains with the domains {escape(organization)} has verified: {escape(preflight.error)}. "
+            "`/zoomcal check &lt;email&gt;` tells whether a user's calendar can be reached."
         )
     else:
         text = (
