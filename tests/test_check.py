@@ -129,3 +129,18 @@ async def test_a_missing_or_bad_address_gets_the_usage_and_calls_nobody(stack):
 async def test_help_lists_check_for_admins_only(stack):
     assert "/zoomcal check &lt;email&gt;" in text_of(await command_answer(stack, "help"))
     assert "check" not in text_of(await command_answer(stack, "help", MEMBER))
+
+
+async def test_the_sandbox_people_answer_each_word(stack):
+    """bot.sandbox.people (for the console): what it lists is what `check` answers."""
+    from bot.sandbox.people import add_people, people
+
+    add_people(stack.zoom, stack.microsoft, stack.tenant_id, DOMAIN, "Sales")
+    await activate(stack, "enable group Sales")
+    listed = {p.email: p for p in people(stack.zoom, stack.microsoft, stack.tenant_id)}
+    assert listed["admin@example.com"].groups == () and listed["admin@example.com"].role == "Admin"
+    assert {p.email for p in listed.values() if p.groups == ("Sales",)} == {
+        f"ada@{DOMAIN}", f"ben@{DOMAIN}", f"cleo@{DOMAIN}", "dev@fabrikam.com", "eli@fabrikam.com"
+    }
+    for email in (f"ada@{DOMAIN}", f"ben@{DOMAIN}", f"cleo@{DOMAIN}", "dev@fabrikam.com"):
+        assert f"*{listed[email].calendar}*" in await checked(stack, email), email

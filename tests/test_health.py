@@ -16,7 +16,7 @@ from bot.services.states import ScopeStates
 from storage.db import Database
 from storage.models import AuditEvent, Credential, Integration, utcnow
 from tests.flows import activate, command_answer, enable, rows, state_of, text_of
-from tests.harness import ADMIN, Replica, Stack
+from tests.harness import ADMIN, TEAM, Replica, Stack
 
 AADSTS7000229 = "AADSTS7000229"
 
@@ -280,3 +280,46 @@ async def test_a_result_for_a_scope_changed_meanwhile_is_dropped(db):
         )
         integration = await repo.integration(key)
     assert (integration.status, integration.updated_by, integration.checking_until) == ("disabled", "U2", None)
+
+
+async def test_health_events_reach_the_audit_channel_in_the_enabling_team(tmp_path, database_url):
+    async with Stack(tmp_path, database_url, ZOOMCAL_AUDIT_CHANNEL="C0AUDIT01") as stack:
+        await activate(stack, "enable group Sales")
+        assert (await sales(stack)).enabled_team == TEAM
+        stack.microsoft.revoke_consent(stack.tenant_id)
+        await stack.runtime.services.health.check_now()
+        [post] = await stack.slack.wait_until(
+            lambda: [m for m in stack.slack.messages if m["channel"] == "C0AUDIT01" and "health check failed" in m["text"]]
+        )
+        assert post["text"].startswith("the health check · Sales · health check failed · failed") and AADSTS7000229 in post["text"]
+
+
+async def test_the_migration_finds_who_enabled_a_scope_in_which_team(database_url):
+    """Scopes enabled before 0007 get their enabling admin's team from the audit trail."""
+    from sqlalchemy import text
+
+    from storage import migrate
+
+    db = Database(database_url)
+    try:
+        await migrate.upgrade(db.engine, "0006")
+        async with db.engine.begin() as conn:
+            await conn.execute(text(
+                "INSERT INTO integrations (zoom_account_id, scope_kind, group_id, scope_name, status, settings, "
+                "updated_by, updated_at, enabled_by, enabled_at, version) VALUES "
+                "('acc', 'group', 'g1', 'Sales', 'active', '{}', 'U1', '2026-01-01', 'U1', '2026-01-01', 2)"
+            ))
+            for team, user, action, at in (("TOLD", "U1", "consent granted", "2026-01-01"),
+                                            ("TNEW", "U1", "consent granted", "2026-01-02"),
+                                            ("TOTHER", "U2", "consent granted", "2026-01-03"),
+                                            ("TLATER", "U1", "refused", "2026-01-04")):
+                await conn.execute(text(
+                    "INSERT INTO audit_events (created_at, slack_team_id, slack_user_id, zoom_account_id, scope_kind, "
+                    "group_id, scope_name, action, outcome, correlation_id) VALUES "
+                    f"('{at}', '{team}', '{user}', 'acc', 'group', 'g1', 'Sales', '{action}', 'x', 'c')"
+                ))
+        await migrate.upgrade(db.engine)
+        async with db.engine.connect() as conn:
+            assert (await conn.execute(text("SELECT enabled_team FROM integrations"))).scalar_one() == "TNEW"
+    finally:
+        await db.close()
