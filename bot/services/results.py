@@ -184,7 +184,8 @@ class UserCheck:
 
 @dataclass(frozen=True)
 class HealthCheck:
-    """One scope's health check: ``result`` passed, failed, inconclusive or undecryptable."""
+    """One scope's health check: ``result`` passed, failed, inconclusive, undecryptable (no configured
+    key opens its credentials here), or skipped (disabled while it was being checked)."""
 
     scope: Scope
     result: str

@@ -217,13 +217,13 @@ def health_lines(item: ScopeStatus) -> list[str]:
         lines.append("Last health check: never")
     else:
         line = f"Last health check: {when(item.last_checked_at)}: {escape(item.check_result)}"
-        if item.check_detail:
+        if item.check_detail and item.check_detail not in (item.detail or ""):  # not the reason again
             line += f" ({escape(item.check_detail)})"
         if item.check_result == "inconclusive":
             line += "; it is tried again in a few minutes"
         lines.append(line)
     if item.preflight is not None:
-        lines.append(preflight_line(item.preflight, item.organization or "the tenant"))
+        lines.append(preflight_line(item.preflight, item.organization or "the tenant") + ".")
     return lines
 
 
@@ -447,7 +447,7 @@ def health_failed(scope, reason: str) -> dict:
     return _message(
         f":x: The Office 365 integration for *{name}* failed its health check and is now failed: {escape(reason)}\n"
         "Its stored credentials are kept: once admin consent is granted again in the tenant, the next "
-        f"passing check makes it active again. `/zoomcal enable {escape(_target(scope))}` sends a new consent link."
+        f"passing check makes it active again. {code('/zoomcal enable ' + _target(scope))} sends a new consent link."
     )
 
 
@@ -470,7 +470,7 @@ def domain_preflight(scope, organization: str, preflight: DomainPreflight) -> di
         text = (
             f"{preflight_line(preflight, organization)} through the integration for *{name}*. "
             "Add and verify those domains in Microsoft Entra (Settings → Domain names), or change the users' "
-            f"Zoom email addresses. `/zoomcal status {escape(_target(scope))}` shows this too."
+            f"Zoom email addresses. {code('/zoomcal status ' + _target(scope))} shows this too."
         )
     return _message(text)
 
