@@ -127,6 +127,8 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
             workspaces=workspaces,
             states=ScopeStates(db, settings.zoom_account_id),
             tasks=tasks,
+            zoom=zoom,
+            health_interval=timedelta(seconds=settings.health_interval),
         )
     )
     jobs = JobQueue(db, services.deps.vault)
@@ -194,7 +196,9 @@ def create_web_app(settings: Settings, *, migrate_db: bool = True, socket_mode: 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         runtime = await build_runtime(settings, migrate_db=migrate_db, socket_mode=socket_mode)
         app[RUNTIME] = runtime
-        maintenance = Maintenance(runtime.db, runtime.services.deps.directory, runtime.jobs)
+        maintenance = Maintenance(
+            runtime.db, runtime.services.deps.directory, runtime.jobs, health=runtime.services.health
+        )
         schedule = asyncio.create_task(maintenance.run())
         socket = None
         if socket_mode:
@@ -289,8 +293,13 @@ async def microsoft_callback(request: web.Request) -> web.StreamResponse:
     )
 
 
-async def metrics_page(_request: web.Request) -> web.Response:
-    return web.Response(body=metrics.render(), headers={"Content-Type": metrics.CONTENT_TYPE})
+async def metrics_page(request: web.Request) -> web.Response:
+    try:
+        scopes = await request.app[RUNTIME].services.overview.status_counts()
+    except Exception as exc:  # the database is down: serve the rest, and /readyz says why
+        log.warning("could not count the scopes for /metrics: %s", type(exc).__name__)
+        scopes = None
+    return web.Response(body=metrics.render(scopes), headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
 async def healthz(_request: web.Request) -> web.Response:

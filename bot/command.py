@@ -20,6 +20,7 @@ class Verb(StrEnum):
     ENABLE = "enable"
     DISABLE = "disable"
     VERIFY = "verify"
+    CHECK = "check"
     AUDIT = "audit"
 
 
@@ -40,6 +41,7 @@ class Command:
     target: Target | None = None
     text: str = ""  # the filter of `groups`
     count: int = DEFAULT_AUDIT_COUNT
+    email: str = ""  # whom `check` asks about
     problem: str | None = None  # set when the text was not understood
 
 
@@ -50,6 +52,7 @@ USAGE = {
     Verb.ENABLE: "/zoomcal enable account | group <name>",
     Verb.DISABLE: "/zoomcal disable account | group <name>",
     Verb.VERIFY: "/zoomcal verify account | group <name>",
+    Verb.CHECK: "/zoomcal check <email>",
     Verb.AUDIT: "/zoomcal audit [<count>]",
 }
 
@@ -83,6 +86,8 @@ def parse(text: str) -> Command:
         return Command(verb, text=clean_name(rest))
     if verb is Verb.AUDIT:
         return _audit(rest)
+    if verb is Verb.CHECK:
+        return _check(rest)
     target = _target(rest)
     if verb is Verb.STATUS and not rest:
         return Command(verb)
@@ -99,6 +104,23 @@ def _target(rest: str) -> Target | None:
         name = clean_name(name)
         return Target(name) if name else None
     return None
+
+
+# One address: no spaces, one @, a dotted domain; nothing Slack could read as markup or a URL path could.
+_EMAIL = re.compile(r"[^@\s<>|/\\?#%`*]{1,64}@[A-Za-z0-9](?:[A-Za-z0-9-]{0,62}\.)+[A-Za-z0-9-]{2,63}")
+_MAILTO = re.compile(r"<mailto:([^|>]*)(?:\|[^>]*)?>")  # Slack's form, should the command escape links
+
+
+def _check(rest: str) -> Command:
+    usage = f"Usage: `{USAGE[Verb.CHECK]}`, with the Zoom user's email address"
+    if not rest:
+        return Command(Verb.CHECK, problem=usage)
+    email = _MAILTO.fullmatch(rest)
+    email = email.group(1) if email else rest.strip(QUOTES + "<>")
+    if len(email) > 254 or not _EMAIL.fullmatch(email):
+        shown = rest if len(rest) <= 80 else rest[:79] + "…"
+        return Command(Verb.CHECK, problem=f"“{shown}” is not an email address. {usage}")
+    return Command(Verb.CHECK, email=email)
 
 
 def _audit(rest: str) -> Command:

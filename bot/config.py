@@ -78,6 +78,7 @@ class Settings:
     host: str = "127.0.0.1"
     port: int = 3000
     log_format: str = "json"  # json | text
+    health_interval: int = 21600  # seconds between health checks of each scope; 0: off
 
     @property
     def multi_workspace(self) -> bool:
@@ -253,6 +254,7 @@ def load_settings(env: Mapping[str, str], purpose: Purpose = Purpose.SERVE) -> S
         host=r.text("ZOOMCAL_HOST", "127.0.0.1") or "127.0.0.1",
         port=r.integer("ZOOMCAL_PORT", 3000, low=0, high=65535),
         log_format=_log_format(r),
+        health_interval=_health_interval(r),
     )
     if r.problems:
         raise SettingsError(r.problems)
@@ -264,6 +266,17 @@ def _log_format(r: _Reader) -> str:
     if value not in ("json", "text"):
         r.problems.append(f"ZOOMCAL_LOG_FORMAT: must be json or text, got {value!r}")
     return value
+
+
+def _health_interval(r: _Reader) -> int:
+    """0 turns health checks off; otherwise at least 10 seconds (each check asks Microsoft twice)."""
+    raw = r.text("ZOOMCAL_HEALTH_INTERVAL")
+    if raw is None:
+        return 21600
+    if not re.fullmatch(r"\d{1,7}", raw) or not (raw == "0" or 10 <= int(raw) <= 7 * 24 * 3600):
+        r.problems.append(f"ZOOMCAL_HEALTH_INTERVAL: must be 0 (off) or seconds from 10 to 604800, got {raw!r}")
+        return 21600
+    return int(raw)
 
 
 def _one_channel(r: _Reader) -> str | None:

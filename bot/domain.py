@@ -58,7 +58,14 @@ class Action(StrEnum):
     CONSENT_GRANTED = "consent granted"
     CONSENT_FAILED = "consent failed"
     DISABLED = "disabled and credentials deleted"
+    HEALTH_FAILED = "health check failed"
+    HEALTH_RECOVERED = "health check recovered"
     REFUSED = "refused"
+
+
+# Who changes a scope's status when a health check does (updated_by, and the audit event's
+# user): never a Slack user ID, which are upper-case letters and digits.
+HEALTH_CHECK_USER = "health-check"
 
 
 @dataclass(frozen=True)

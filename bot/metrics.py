@@ -6,6 +6,7 @@ from prometheus_client import (
     CONTENT_TYPE_LATEST,
     CollectorRegistry,
     Counter,
+    Gauge,
     Histogram,
     generate_latest,
 )
@@ -30,11 +31,28 @@ OUTBOUND = Counter(
     registry=REGISTRY,
 )
 JOBS = Counter("zoomcal_jobs", "Jobs run after the ack, by kind and result", ["kind", "result"], registry=REGISTRY)
+HEALTH_CHECKS = Counter(
+    "zoomcal_health_checks",
+    "Health checks this replica made, by result (passed, failed, inconclusive, undecryptable)",
+    ["result"],
+    registry=REGISTRY,
+)
+for _result in ("passed", "failed", "inconclusive", "undecryptable"):
+    HEALTH_CHECKS.labels(_result)  # shown from the start, so alerts on increase() see the first one
+SCOPES = Gauge(
+    "zoomcal_scopes",
+    "Configured scopes by the status they show (read at scrape time; undecryptable credentials show failed)",
+    ["status"],
+    registry=REGISTRY,
+)
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
-def render() -> bytes:
+def render(scopes: dict[str, int] | None = None) -> bytes:
+    """The metrics; ``scopes``: configured scopes by status, counted for this scrape."""
+    for status, count in (scopes or {}).items():
+        SCOPES.labels(status).set(count)
     return generate_latest(REGISTRY)
 
 

@@ -8,6 +8,7 @@ from datetime import datetime
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.domain import Actor, Scope
+from bot.services.results import DomainPreflight
 from bot.workspaces import WorkspaceGone, Workspaces
 from handlers.blocks import messages as views
 from storage.models import AuditEvent
@@ -44,6 +45,15 @@ class SlackNotifier:
 
     async def consent_failed(self, actor: Actor, scope: Scope, reason: str) -> None:
         await self._post(actor.team_id, actor.user_id, views.consent_failed(scope, reason))
+
+    async def health_failed(self, actor: Actor, scope: Scope, reason: str) -> None:
+        await self._post(actor.team_id, actor.user_id, views.health_failed(scope, reason))
+
+    async def health_recovered(self, actor: Actor, scope: Scope) -> None:
+        await self._post(actor.team_id, actor.user_id, views.health_recovered(scope))
+
+    async def domain_preflight(self, actor: Actor, scope: Scope, organization: str, preflight: DomainPreflight) -> None:
+        await self._post(actor.team_id, actor.user_id, views.domain_preflight(scope, organization, preflight))
 
     async def audit(self, event: AuditEvent) -> None:
         if self._audit_channel:

@@ -75,6 +75,17 @@ class Integration(Base):
     last_verified_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
     # Bumped on every change so concurrent writers can detect a lost update.
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # The Slack team of enabled_by: where the health check's direct messages go.
+    enabled_team: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    # The last health check (bot.services.health): when, its result (passed | failed |
+    # inconclusive) and Microsoft's words. checking_until: the lease of the replica checking
+    # it now, or, after an inconclusive check, when to try again.
+    last_checked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    check_result: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    check_detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    checking_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    # The domain preflight after consent (bot.services.preflight): users on unverified domains.
+    preflight: Mapped[dict | None] = mapped_column(JSON, nullable=True)
 
 
 class Credential(Base):

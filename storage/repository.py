@@ -12,6 +12,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from storage.checks import CheckRepository
 from storage.directory import DirectoryRepository
 from storage.jobs import JobRepository
 from storage.models import AuditEvent, ConsentRequest, Credential, Integration, utcnow
@@ -55,6 +56,10 @@ SCOPE_COLUMNS = (
     Integration.enabled_at,
     Integration.last_verified_at,
     Integration.version,
+    Integration.last_checked_at,
+    Integration.check_result,
+    Integration.check_detail,
+    Integration.preflight,
 )
 
 
@@ -71,6 +76,7 @@ class Repository:
     def __init__(self, session: AsyncSession):
         self.session = session
         self.directory = DirectoryRepository(session, self._insert)
+        self.checks = CheckRepository(session)
         self.jobs = JobRepository(session)
         self.workspaces = WorkspaceRepository(session, self._insert)
 

@@ -67,3 +67,27 @@ def test_groups_filter_and_audit_count():
 def test_clean_name_keeps_inner_quotes():
     assert clean_name('"a "b" c"') == 'a "b" c'
     assert clean_name('"') == '"'
+
+
+@pytest.mark.parametrize(
+    "text, email",
+    [
+        ("check ann@contoso.com", "ann@contoso.com"),
+        ("CHECK Ann.Lee+zoom@Contoso.co.uk", "Ann.Lee+zoom@Contoso.co.uk"),
+        ('check "ann@contoso.com"', "ann@contoso.com"),
+        ("check <mailto:ann@contoso.com|ann@contoso.com>", "ann@contoso.com"),  # Slack's escaped form
+    ],
+)
+def test_check_takes_one_email_address(text, email):
+    command = parse(text)
+    assert command.verb is Verb.CHECK and command.problem is None and command.email == email
+
+
+@pytest.mark.parametrize(
+    "text", ["check", "check ann", "check ann@contoso", "check ann@contoso.com bob@contoso.com", "check a/b@contoso.com",
+             "check <@U123>@contoso.com", "check ann@-contoso.com", "check " + "a" * 300 + "@contoso.com"]
+)
+def test_check_without_a_valid_address_gets_the_usage(text):
+    command = parse(text)
+    assert command.verb is Verb.CHECK and command.email == ""
+    assert "Usage: `/zoomcal check <email>`" in command.problem

@@ -141,3 +141,19 @@ def test_serve_with_bad_settings_exits_2_without_traceback():
     assert any("SLACK_SIGNING_SECRET" in line for line in lines)
     assert any("MS_AUTHORITY_HOST" in line for line in lines)
     assert len(lines) == len(set(lines))
+
+
+def test_health_interval_defaults_to_six_hours_and_zero_turns_checks_off():
+    assert load_settings(MINIMAL).health_interval == 21600
+    assert load_settings(MINIMAL | {"ZOOMCAL_HEALTH_INTERVAL": "0"}).health_interval == 0
+    assert load_settings(MINIMAL | {"ZOOMCAL_HEALTH_INTERVAL": "10"}).health_interval == 10
+    assert load_settings(MINIMAL | {"ZOOMCAL_HEALTH_INTERVAL": "604800"}).health_interval == 604800
+
+
+@pytest.mark.parametrize("value", ["9", "1", "604801", "-5", "6h", "1e3"])
+def test_a_health_interval_out_of_range_is_one_problem(value):
+    with pytest.raises(SettingsError) as caught:
+        load_settings(MINIMAL | {"ZOOMCAL_HEALTH_INTERVAL": value})
+    assert caught.value.problems == [
+        f"ZOOMCAL_HEALTH_INTERVAL: must be 0 (off) or seconds from 10 to 604800, got {value!r}"
+    ]

@@ -116,3 +116,16 @@ async def test_a_users_groups_are_listed_in_the_order_joined(zoom):
     assert new["group_ids"] == [engineering] and new["role_name"] == "Member"
     assert member["email"] == "ada@contoso.com" and member["primary_group"] is True
     assert [g["total_members"] for g in zoom.groups] == [2, 1]
+
+
+async def test_a_user_with_their_groups_in_the_order_they_were_added(zoom, client):
+    sales, support = zoom.add_groups(["Sales", "Support"])
+    zoom.add_user("ann@contoso.com", role_name="Admin")
+    zoom.add_members(support, ["ann@contoso.com"])
+    zoom.add_members(sales, ["ann@contoso.com"])
+    user = await client.user("Ann@Contoso.com")
+    assert (user.email, user.role_id, user.status, user.group_ids) == ("ann@contoso.com", "1", "active", (support, sales))
+    assert (await client.user("bob@contoso.com")) is None
+    zoom.add_user("cy@contoso.com")
+    assert (await client.user("cy@contoso.com")).group_ids == ()
+    assert user.is_owner_or_admin

@@ -30,6 +30,9 @@ class ZoomGroup:
 
 @dataclass(frozen=True)
 class ZoomUser:
+    """A Zoom user as `GET /users/{email}` describes them; ``group_ids`` in the order Zoom lists them
+    (the user's primary group is by default the first group they were added to)."""
+
     id: str
     email: str
     role_id: str

@@ -7,10 +7,13 @@ from dataclasses import dataclass
 from bot.services.audit_log import AuditLogService
 from bot.services.base import Deps
 from bot.services.callback import ConsentCallbackService
+from bot.services.check import CheckService
 from bot.services.configure import ConfigureService
 from bot.services.disable import DisableService
 from bot.services.enable import EnableService
+from bot.services.health import HealthService
 from bot.services.overview import OverviewService
+from bot.services.preflight import PreflightService
 from bot.services.verify import VerifyService
 from bot.services.workspaces import WorkspaceService
 
@@ -26,6 +29,9 @@ class Services:
     audit_log: AuditLogService
     configure: ConfigureService
     workspaces: WorkspaceService
+    check: CheckService
+    health: HealthService
+    preflight: PreflightService
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -39,4 +45,7 @@ class Services:
             AuditLogService(deps),
             ConfigureService(deps),
             WorkspaceService(deps),
+            CheckService(deps),
+            HealthService(deps),
+            PreflightService(deps),
         )

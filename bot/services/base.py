@@ -13,6 +13,7 @@ from datetime import timedelta
 from bot import logs, metrics
 from bot.clients.errors import UpstreamError
 from bot.clients.microsoft import MicrosoftClient
+from bot.clients.zoom import ZoomClient
 from bot.command import Target
 from bot.crypto import DecryptionError, Vault
 from bot.domain import Action, Actor, Scope
@@ -43,6 +44,10 @@ class Deps:
     workspaces: Workspaces
     states: ScopeStates  # the replica's read model of the scopes' states
     tasks: Tasks  # work after the ack that promises nothing (posts to the audit channel)
+    zoom: ZoomClient | None = None  # users and member lists (check, the domain preflight)
+    health_interval: timedelta = timedelta(hours=6)  # ZOOMCAL_HEALTH_INTERVAL; 0: checks are off
+
+_OPENS_KEPT = 10_000
 
 
 def answers_upstream_failures(method):
@@ -64,6 +69,7 @@ class ServiceBase:
         self.deps = deps
         self.db = deps.db
         self.account_id = deps.zoom_account_id
+        self._opens: dict[bytes, bool] = {}  # credentials ciphertext → a configured key opens it
 
     async def is_admin(self, actor: Actor, *, fresh: bool = False) -> bool:
         """``fresh`` for changes: reads may use a role learned a moment ago (AccessPolicy)."""
@@ -78,11 +84,21 @@ class ServiceBase:
         finally:
             self.deps.states.changed()
 
-    def open_credentials(self, ciphertext: bytes) -> dict:
+    def open_credentials(self, ciphertext: bytes) -> dict | None:
+        """The stored credentials, or None when no configured key opens them (``KEY_PROBLEM``)."""
         try:
             return self.deps.vault.decrypt_json(ciphertext)
         except DecryptionError:
-            return {"organization": "(cannot decrypt: check ZOOMCAL_ENCRYPTION_KEY)"}
+            return None
+
+    def opens(self, ciphertext: bytes) -> bool:
+        """Whether a configured key opens these credentials; remembered, as keys never change in a process."""
+        found = self._opens.get(ciphertext)
+        if found is None:
+            if len(self._opens) >= _OPENS_KEPT:
+                self._opens.clear()
+            found = self._opens[ciphertext] = self.open_credentials(ciphertext) is not None
+        return found
 
     async def shown_version(self, scope: Scope) -> int:
         """The scope's version as this replica shows it (0: no setting of its own): a dialog opened

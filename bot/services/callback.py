@@ -11,8 +11,9 @@ from bot.clients.microsoft import AppToken, Organization, valid_tenant
 from bot.domain import Action, Actor, Scope, ScopeKind, Status
 from bot.services import consent
 from bot.services.base import ServiceBase, command_target, scope_title
+from bot.services.preflight import PreflightService
 from bot.services.results import CallbackPage
-from storage.models import ConsentRequest
+from storage.models import ConsentRequest, utcnow
 from storage.repository import ConsumeFailure
 
 # MS_TENANT values that lock nothing: any work or school tenant may consent.
@@ -82,6 +83,8 @@ class ConsentCallbackService(ServiceBase):
             row = await self._settle(repo, scope, request, Status.ACTIVE)
             if row is not None:
                 await repo.save_credentials(row.id, self.deps.vault.encrypt_json(secret))
+                # The consent was a passing check; the health check's messages go to this admin's team.
+                await repo.checks.consented(row.id, now=utcnow(), team=request.slack_team_id)
                 event = await self.audit(
                     repo, actor, scope, Action.CONSENT_GRANTED, "active", request.correlation_id,
                     organization.display_name,
@@ -95,6 +98,7 @@ class ConsentCallbackService(ServiceBase):
             await self.deps.notifier.consent_failed(actor, scope, SUPERSEDED)
             return CallbackPage(409, "Nothing was stored", f"{SUPERSEDED}.", scope=scope)
         await self.deps.notifier.consent_granted(actor, scope, organization.display_name, token.tenant_id)
+        self._preflight(actor, scope, row, organization)
         return CallbackPage(
             200,
             "Integration active",
@@ -104,6 +108,14 @@ class ConsentCallbackService(ServiceBase):
             scope=scope,
             organization=organization.display_name,
         )
+
+    def _preflight(self, actor: Actor, scope: Scope, row, organization) -> None:
+        """The domain preflight (bot.services.preflight), once the success page is decided: a task
+        beside the page, so Zoom being slow or failing never holds up or fails the consent."""
+        preflight = PreflightService(self.deps).after_consent(
+            actor, scope, row.id, row.version, organization.display_name, organization.domains
+        )
+        self.deps.tasks.spawn(preflight, "domain preflight")
 
     async def _settle(self, repo, scope: Scope, request: ConsentRequest, status: Status, detail: str | None = None):
         """The consent's outcome, unless the scope changed since the link was sent (then None)."""

@@ -1,4 +1,5 @@
-"""Background upkeep every replica runs: orphaned jobs resumed, a fresh group directory, purges."""
+"""Background upkeep every replica runs: orphaned jobs resumed, a fresh group directory, purges,
+and the health checks of the scopes (bot.services.health)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from datetime import timedelta
 
 from bot.jobs import JobQueue
 from bot.services.directory import GroupDirectory
+from bot.services.health import HealthService
 from storage.db import Database, background
 from storage.models import utcnow
 
@@ -27,12 +29,14 @@ class Maintenance:
         *,
         every: timedelta = timedelta(minutes=5),
         jobs_every: timedelta = timedelta(seconds=5),
+        health: HealthService | None = None,
     ):
         self._db = db
         self._directory = directory
         self._jobs = jobs
         self._every_interval = every
         self._jobs_every = jobs_every
+        self._health = health
         self._stopping = asyncio.Event()
 
     async def purge_expired_consents(self) -> int:
@@ -55,15 +59,19 @@ class Maintenance:
 
     async def run(self) -> None:
         """Runs until ``stop()``; a step under way finishes first (cancelling one mid-query can wedge a pool)."""
+        loops = [
+            self._every(self._jobs_every, self._jobs.renew_leases, self._jobs.resume_orphans, first_now=True),
+            # The directory waits a round: the first command loads it on demand, keeping start-up quiet.
+            self._every(
+                self._every_interval, self.refresh_directory, self.purge_expired_consents,
+                self.purge_expired_oauth_states, self._jobs.purge,
+            ),
+        ]
+        if self._health is not None and self._health.enabled:
+            # Every replica looks each period; the database gives each due scope to one of them.
+            loops.append(self._every(self._health.period, self._health.run_due, first_now=True))
         with background():  # upkeep can wait: Slack's acks get the database first
-            await asyncio.gather(
-                self._every(self._jobs_every, self._jobs.renew_leases, self._jobs.resume_orphans, first_now=True),
-                # The directory waits a round: the first command loads it on demand, keeping start-up quiet.
-                self._every(
-                    self._every_interval, self.refresh_directory, self.purge_expired_consents,
-                    self.purge_expired_oauth_states, self._jobs.purge,
-                ),
-            )
+            await asyncio.gather(*loops)
 
     def stop(self) -> None:
         self._stopping.set()

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Protocol
 
 from bot.domain import Actor, Scope
+from bot.services.results import DomainPreflight
 from storage.models import AuditEvent
 
 
@@ -16,6 +17,16 @@ class Notifier(Protocol):
     async def consent_granted(self, actor: Actor, scope: Scope, organization: str, tenant_id: str) -> None: ...
 
     async def consent_failed(self, actor: Actor, scope: Scope, reason: str) -> None: ...
+
+    async def health_failed(self, actor: Actor, scope: Scope, reason: str) -> None:
+        """Tell the admin who enabled ``scope`` that a health check made it failed."""
+
+    async def health_recovered(self, actor: Actor, scope: Scope) -> None:
+        """Tell the admin who enabled ``scope`` that a health check made it active again."""
+
+    async def domain_preflight(self, actor: Actor, scope: Scope, organization: str, preflight: DomainPreflight) -> None:
+        """Tell the admin who consented which Zoom users' domains the tenant has not verified (or why
+        nothing could be compared)."""
 
     async def audit(self, event: AuditEvent) -> None:
         """Post the event to the audit channel, when one is configured."""

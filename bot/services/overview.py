@@ -9,12 +9,15 @@ states is kept with that copy, so a thousand admins asking for the same page cos
 from __future__ import annotations
 
 import math
+from datetime import timedelta
 
 from bot.command import USAGE, Target, Verb
-from bot.domain import Actor, Scope, Status
+from bot.domain import HEALTH_CHECK_USER, Actor, Scope, ScopeKind, Status
 from bot.services.base import ServiceBase, answers_upstream_failures
 from bot.services.directory import GroupIndex
+from bot.services.preflight import preflight_from
 from bot.services.results import (
+    KEY_PROBLEM,
     Dashboard,
     Failure,
     HelpText,
@@ -26,8 +29,10 @@ from bot.services.results import (
 from bot.services.states import ScopeRow, Snapshot
 
 PAGE_SIZE = 40  # scopes per message or view: one block each stays under Slack's 50 and 100
-ADMIN_VERBS = (Verb.STATUS, Verb.GROUPS, Verb.ENABLE, Verb.DISABLE, Verb.VERIFY, Verb.AUDIT)
+ADMIN_VERBS = (Verb.STATUS, Verb.GROUPS, Verb.ENABLE, Verb.DISABLE, Verb.VERIFY, Verb.CHECK, Verb.AUDIT)
 MAX_SUGGESTIONS = 100  # Slack shows at most 100 options
+MAX_FAILING = 10  # failed scopes listed first on the Home tab (the tab holds 100 blocks)
+STORED = (Status.ACTIVE, Status.PENDING, Status.FAILED, Status.DISABLED)  # what a configured scope can be
 
 REFUSED = Refused()
 NOT_ADMIN_HOME = Dashboard(None)
@@ -75,7 +80,19 @@ class OverviewService(ServiceBase):
     async def dashboard(self, actor: Actor, page: int = 1) -> Dashboard | Failure:
         if not await self.is_admin(actor):
             return NOT_ADMIN_HOME
-        return Dashboard(await self._listing(await self.deps.states.current(), "status", "", page))
+        snapshot = await self.deps.states.current()
+        failing = self._failing(snapshot)
+        return Dashboard(
+            await self._listing(snapshot, "status", "", page), failing[:MAX_FAILING], max(0, len(failing) - MAX_FAILING)
+        )
+
+    async def status_counts(self) -> dict[str, int]:
+        """Configured scopes by the status they show here (/metrics' gauge), from a fresh read model."""
+        snapshot = await self.deps.states.fresh()
+        counts = dict.fromkeys((s.value for s in STORED), 0)
+        for row in snapshot.rows.values():
+            counts[self._shown(row)[0].value] += 1
+        return counts
 
     @answers_upstream_failures
     async def suggest_scopes(self, actor: Actor, typed: str) -> list[Scope] | Failure:
@@ -120,6 +137,30 @@ class OverviewService(ServiceBase):
             found = snapshot.remember(key, StatusReport((item,), single=True))
         return found
 
+    def _failing(self, snapshot: Snapshot) -> tuple[ScopeStatus, ...]:
+        """The scopes showing `failed`, the account first, then groups by name (the Home tab's top)."""
+        found = snapshot.memo.get("failing")
+        if found is None:
+            rows = sorted(
+                (row for row in snapshot.rows.values() if self._shown(row)[0] is Status.FAILED),
+                key=lambda row: (row.kind != ScopeKind.ACCOUNT, row.name.casefold(), row.group_id),
+            )
+            scopes = (Scope.account() if r.kind == ScopeKind.ACCOUNT else Scope.group(r.group_id, r.name) for r in rows)
+            found = snapshot.remember("failing", tuple(self._scope_status(snapshot, scope) for scope in scopes))
+        return found
+
+    def _shown(self, row: ScopeRow) -> tuple[Status, bool]:
+        """The status a stored row shows on this replica, and whether that is for a key problem.
+
+        Credentials no configured key opens cannot work from here, so an `active` scope holding
+        them shows `failed` (with ``KEY_PROBLEM``); the stored status stays, as another replica
+        may hold the key.
+        """
+        status = Status(row.status)
+        if row.credential is None or status not in (Status.ACTIVE, Status.FAILED) or self.opens(row.credential):
+            return status, False
+        return Status.FAILED, True
+
     def _scope_status(
         self, snapshot: Snapshot, scope: Scope, account_status: Status | None = None, *, details: bool = False
     ) -> ScopeStatus:
@@ -128,26 +169,37 @@ class OverviewService(ServiceBase):
             if scope.is_account:
                 return ScopeStatus(scope, Status.NOT_CONFIGURED)
             return ScopeStatus(scope, Status.INHERITS, account_status=account_status)
+        status, key_problem = self._shown(row)
+        # The health check speaks for active scopes and for those it failed itself.
+        checked = Status(row.status) is Status.ACTIVE or row.updated_by == HEALTH_CHECK_USER
         return ScopeStatus(
             scope,
-            Status(row.status),
+            status,
             version=row.version,
             updated_by=row.updated_by,
             updated_at=row.updated_at,
             enabled_by=row.enabled_by,
             enabled_at=row.enabled_at,
             last_verified_at=row.last_verified_at,
-            detail=row.detail,
-            **(self._details(snapshot, row) if details else {}),
+            detail=KEY_PROBLEM if key_problem and row.status == Status.ACTIVE else row.detail,
+            key_problem=key_problem,
+            **(self._details(snapshot, row, checked) if details else {}),
         )
 
-    def _details(self, snapshot: Snapshot, row: ScopeRow) -> dict:
-        details: dict = {"consent_expires_at": row.consent_expires_at}
+    def _details(self, snapshot: Snapshot, row: ScopeRow, checked: bool) -> dict:
+        details: dict = {"consent_expires_at": row.consent_expires_at, "checks_on": self.deps.health_interval > timedelta(0)}
+        if checked:
+            details |= {
+                "last_checked_at": row.last_checked_at,
+                "check_result": row.check_result,
+                "check_detail": row.check_detail,
+                "preflight": preflight_from(row.preflight),
+            }
         if row.credential is not None:
             key = ("credential", row.credential)
             secret = snapshot.memo.get(key)
             if secret is None:  # only what status shows is kept, never the token cache
-                opened = self.open_credentials(row.credential)
+                opened = self.open_credentials(row.credential) or {}
                 secret = snapshot.remember(
                     key,
                     {

@@ -8,6 +8,12 @@ from datetime import datetime
 from bot.domain import Choices, Scope, Status
 
 REFUSAL = "Sorry, only Zoom account owners and admins may do this."
+# Credentials sealed under a key this replica lacks. Another replica may hold it (a rotation
+# under way), so this is reported where it shows and never written down as the scope's state.
+KEY_PROBLEM = (
+    "The stored Microsoft credentials open with no key in ZOOMCAL_ENCRYPTION_KEY on this server: "
+    "add the key that encrypted them to the list, or enable the scope again"
+)
 
 
 @dataclass(frozen=True)
@@ -58,6 +64,26 @@ class OutOfDate:
 
 
 @dataclass(frozen=True)
+class DomainPreflight:
+    """The Zoom users a scope covers whose email domains the tenant has not verified.
+
+    Their calendars cannot be reached with the tenant's credentials. ``error`` says why nothing
+    was compared (Zoom failed); otherwise ``users`` addresses were compared.
+    """
+
+    checked_at: datetime | None
+    users: int = 0
+    unverified: tuple[tuple[str, int], ...] = ()  # (domain, users), most users first
+    more_domains: int = 0  # unverified domains past the ones listed
+    more_users: int = 0  # their users
+    error: str | None = None
+
+    @property
+    def unverified_users(self) -> int:
+        return sum(n for _, n in self.unverified) + self.more_users
+
+
+@dataclass(frozen=True)
 class ScopeStatus:
     scope: Scope
     status: Status
@@ -73,6 +99,12 @@ class ScopeStatus:
     consent_expires_at: datetime | None = None
     last_verified_at: datetime | None = None
     detail: str | None = None
+    last_checked_at: datetime | None = None  # the last health check
+    check_result: str | None = None  # passed | failed | inconclusive
+    check_detail: str | None = None
+    checks_on: bool = True  # ZOOMCAL_HEALTH_INTERVAL is not 0
+    preflight: DomainPreflight | None = None
+    key_problem: bool = False  # stored credentials no configured key opens: shown as failed
 
 
 @dataclass(frozen=True)
@@ -91,6 +123,8 @@ class Dashboard:
     """The App Home tab: the report for admins, a short note for everyone else."""
 
     report: StatusReport | None
+    failing: tuple[ScopeStatus, ...] = ()  # failed scopes, shown first
+    more_failing: int = 0  # failed scopes past those listed
 
 
 @dataclass(frozen=True)
@@ -134,6 +168,39 @@ class Verified:
 class NotVerifiable:
     scope: Scope
     status: Status
+
+
+@dataclass(frozen=True)
+class UserCheck:
+    """`/zoomcal check <email>`: the scope whose setting applies to a Zoom user, and Graph's answer.
+
+    ``access`` is the contract's word (reachable, no mailbox, access denied) with Microsoft's
+    ``code`` and ``message``; ``error`` names the failing service and its status instead.
+    Neither is set when the scope is not active (no Graph call is made).
+    """
+
+    email: str
+    zoom_user: bool = True
+    scope: Scope | None = None
+    status: Status | None = None
+    candidates: tuple[Scope, ...] = ()  # the user's groups with a setting of their own, when several
+    access: str | None = None
+    code: str | None = None
+    message: str | None = None
+    error: str | None = None
+    key_problem: bool = False
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    """One scope's health check: ``result`` passed, failed, inconclusive, undecryptable (no configured
+    key opens its credentials here), or skipped (disabled while it was being checked)."""
+
+    scope: Scope
+    result: str
+    detail: str | None
+    status: Status  # after the check
+    changed: bool = False  # the check made it failed, or active again
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,10 @@ class ScopeRow:
     enabled_at: datetime | None
     last_verified_at: datetime | None
     version: int
+    last_checked_at: datetime | None  # the last health check: when, its result and its words
+    check_result: str | None
+    check_detail: str | None
+    preflight: dict | None  # the domain preflight after consent (bot.services.preflight)
     credential: bytes | None
     consent_expires_at: datetime | None
 
@@ -87,6 +91,14 @@ class ScopeStates:
             return await asyncio.shield(self._load())
         if self._now() - snapshot.loaded_at > self._fresh and self._now() >= self._retry_at:
             self._load()  # in the background: this read is answered from the copy it has
+        return snapshot
+
+    async def fresh(self) -> Snapshot:
+        """A copy at most ``FRESH`` seconds old, waiting for a reload if need be (for /metrics,
+        which may be the only reader for hours: ``current`` would answer from the old copy)."""
+        snapshot = await self.current()
+        if self._now() - snapshot.loaded_at > self._fresh:
+            return await asyncio.shield(self._load())
         return snapshot
 
     def _load(self) -> asyncio.Task:

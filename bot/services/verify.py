@@ -6,7 +6,14 @@ from bot.clients.errors import UpstreamError
 from bot.command import Target
 from bot.domain import Actor, Status
 from bot.services.base import ServiceBase, answers_upstream_failures
-from bot.services.results import Failure, NotVerifiable, Refused, UnknownGroup, Verified
+from bot.services.results import (
+    KEY_PROBLEM,
+    Failure,
+    NotVerifiable,
+    Refused,
+    UnknownGroup,
+    Verified,
+)
 from storage.models import utcnow
 
 
@@ -28,6 +35,8 @@ class VerifyService(ServiceBase):
 
         secret = self.open_credentials(credential.ciphertext)
         now = utcnow()
+        if secret is None:  # nothing to ask Microsoft with: say why instead of sending an empty tenant
+            return Verified(scope, False, now, error=KEY_PROBLEM)
         try:
             token = await self.deps.microsoft.app_token(str(secret.get("tenant_id") or ""))
             if not token.roles:

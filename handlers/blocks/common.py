@@ -8,7 +8,7 @@ from datetime import datetime
 from slack_sdk.models.blocks import Block, MarkdownTextObject, SectionBlock
 
 from bot import logs
-from bot.domain import Scope
+from bot.domain import HEALTH_CHECK_USER, Scope
 
 TITLE = "Office 365 calendar and mail integration via Graph API with Application Permissions"
 OAUTH = "Users can set up the integration by using OAuth"
@@ -49,6 +49,8 @@ def when(moment: datetime | None) -> str:
 
 
 def who(user_id: str | None) -> str:
+    if user_id == HEALTH_CHECK_USER:  # not a Slack user: the health check changed it
+        return "the health check"
     return f"<@{user_id}>" if user_id else "nobody"
 
 

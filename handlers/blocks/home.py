@@ -18,6 +18,7 @@ from handlers.blocks import ids
 from handlers.blocks.common import (
     MAX_SECTION,
     TITLE,
+    code,
     encode_scope,
     scope_words,
     section,
@@ -37,12 +38,18 @@ def home_view(dashboard: Dashboard | Failure, notice: object | None = None) -> d
         blocks.append(section("Only Zoom account owners and admins may see or change the integration."))
     else:
         report = dashboard.report
+        if dashboard.failing and report.page == 1:  # failures first: what needs an admin now
+            blocks.append(section(f"*Failed ({len(dashboard.failing) + dashboard.more_failing})*"))
+            blocks += [_scope_row(item, reason=True) for item in dashboard.failing]
+            if dashboard.more_failing:
+                blocks.append(section(f"…and {dashboard.more_failing} more: `/zoomcal status` lists every scope."))
+            blocks.append(section("*All scopes*"))
         blocks += [_scope_row(item) for item in report.scopes]
         blocks += pager(report, ids.HOME_PAGE_PREVIOUS_ACTION, ids.HOME_PAGE_NEXT_ACTION)
     return View(type="home", blocks=blocks).to_dict()
 
 
-def _scope_row(item) -> SectionBlock:
+def _scope_row(item, *, reason: bool = False) -> SectionBlock:
     if item.status in ENABLED:
         button = ButtonElement(
             text="Disable",
@@ -53,4 +60,7 @@ def _scope_row(item) -> SectionBlock:
         )
     else:
         button = ButtonElement(text="Enable", action_id=ids.HOME_ENABLE_ACTION, value=encode_scope(item.scope, item.version))
-    return SectionBlock(text=MarkdownTextObject(text=status_line(item)), accessory=button)
+    text = status_line(item)
+    if reason and item.detail and not item.key_problem:  # status_line already names a key problem
+        text += f"\n{code(item.detail)}"  # Microsoft's words, quoted inert
+    return SectionBlock(text=MarkdownTextObject(text=text[:MAX_SECTION], verbatim=True), accessory=button)

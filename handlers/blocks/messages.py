@@ -20,11 +20,13 @@ from slack_sdk.models.blocks import (
 
 from bot.domain import Status
 from bot.services.results import (
+    KEY_PROBLEM,
     AlreadySubmitted,
     AuditLog,
     ConsentLinkSent,
     DisableConfirm,
     Disabled,
+    DomainPreflight,
     Failure,
     HelpText,
     NothingToDisable,
@@ -35,6 +37,7 @@ from bot.services.results import (
     ScopeStatus,
     StatusReport,
     UnknownGroup,
+    UserCheck,
     Verified,
 )
 from handlers.blocks import ids
@@ -182,6 +185,8 @@ def status_line(item: ScopeStatus) -> str:
     line = f"*{escape(scope_words(item.scope))}*: {item.status.value}"
     if item.status is Status.INHERITS and item.account_status is not None:
         line += f" ({item.account_status.value})"
+    if item.key_problem:
+        line += " (its stored credentials open with no key in ZOOMCAL_ENCRYPTION_KEY here)"
     return line
 
 
@@ -197,13 +202,53 @@ def status_detail(item: ScopeStatus) -> str:
         lines.append(f"Last changed by {who(item.updated_by)} on {when(item.updated_at)}")
     if item.consent_expires_at and item.status is Status.PENDING:
         lines.append(f"Consent link expires {when(item.consent_expires_at)}")
-    if item.detail and item.status is Status.FAILED:
-        lines.append(f"Reason: {code(item.detail)}")
+    if item.detail and item.status is Status.FAILED:  # our own words for a key problem, else Microsoft's, quoted
+        reason = escape(item.detail) if item.key_problem and item.detail.startswith(KEY_PROBLEM) else code(item.detail)
+        lines.append(f"Reason: {reason}")
+    if item.key_problem and item.detail != KEY_PROBLEM:
+        lines.append(f"{escape(KEY_PROBLEM)}.")
     if item.status is Status.ACTIVE:
         lines.append(f"Last verified: {when(item.last_verified_at)}")
+    lines += health_lines(item)
     if item.status is Status.DISABLED:
         lines.append(OAUTH)
     return "\n".join(lines)
+
+
+def health_lines(item: ScopeStatus) -> list[str]:
+    """The last health check and the domain preflight, for scopes they speak for."""
+    lines: list[str] = []
+    if item.check_result is None and item.status is not Status.ACTIVE:
+        return lines
+    if not item.checks_on:
+        lines.append("Health checks: off (ZOOMCAL_HEALTH_INTERVAL is 0)")
+    elif item.check_result is None:
+        lines.append("Last health check: never")
+    else:
+        line = f"Last health check: {when(item.last_checked_at)}: {escape(item.check_result)}"
+        if item.check_detail and item.check_detail not in (item.detail or ""):  # not the reason again
+            line += f" ({code(item.check_detail)})"
+        if item.check_result == "inconclusive":
+            line += "; it is tried again in a few minutes"
+        lines.append(line)
+    if item.preflight is not None:
+        lines.append(preflight_line(item.preflight, item.organization or "the tenant") + ".")
+    return lines
+
+
+def preflight_line(preflight: DomainPreflight, organization: str) -> str:
+    """What the domain preflight after consent found (status and the direct message say it alike)."""
+    if preflight.error:
+        return f"Domain check after consent: not done, {code(preflight.error)}"
+    if not preflight.unverified:
+        return f"Domain check after consent: all {preflight.users} Zoom users use domains {code(organization)} has verified"
+    domains = ", ".join(f"{code(domain)} ({count} user{'s' * (count != 1)})" for domain, count in preflight.unverified)
+    if preflight.more_domains:
+        domains += f" and {preflight.more_domains} more domains ({preflight.more_users} users)"
+    return (
+        f":warning: {preflight.unverified_users} of {preflight.users} Zoom users use email domains "
+        f"{code(organization)} has not verified: {domains}. Their calendars cannot be reached"
+    )
 
 
 # disable --------------------------------------------------------------------------------------
@@ -310,6 +355,46 @@ def _(result: NotVerifiable) -> dict:
     return _message(f"*{name}* {state} and holds no Microsoft credentials to verify.")
 
 
+# check ---------------------------------------------------------------------------------------------
+
+ACCESS_ICONS = {"reachable": ":white_check_mark:", "no mailbox": ":x:", "access denied": ":no_entry:"}
+
+
+@message.register
+def _(result: UserCheck) -> dict:
+    email = code(result.email)
+    if not result.zoom_user:
+        return _message(f"{email} is not a Zoom user in this Zoom account, so no setting applies.")
+    name = _scope_quoted(result.scope)
+    if result.candidates:
+        names = ", ".join(code(s.name, 200) for s in result.candidates)
+        lines = [
+            f"Several of {email}'s Zoom groups have their own setting: {names}. Zoom applies the user's "
+            "primary group (by default the first group the user was added to). Checked here: "
+            f"{name}, the first of them in the order Zoom lists the user's groups."
+        ]
+    elif result.scope.is_account:
+        lines = [f"None of {email}'s Zoom groups has its own setting: the account's applies."]
+    else:
+        lines = [f"The setting of {name} applies to {email}."]
+    if result.key_problem:
+        lines.append(f"{name} is failed on this server: {escape(KEY_PROBLEM)}. Microsoft was not asked.")
+    elif result.status is not Status.ACTIVE:
+        lines.append(f"{name} is {result.status.value}, so Microsoft Graph was not asked.")
+    elif result.error:
+        lines.append(f":warning: The calendar could not be checked: {code(result.error)}.")
+    else:
+        line = f"{ACCESS_ICONS.get(result.access, '')} *{result.access}*: "
+        if result.access == "reachable":
+            line += f"Microsoft Graph answered for {email}'s calendar with {name}'s credentials."
+        else:
+            said = ": ".join(part for part in (result.code, result.message) if part)
+            line += f"Microsoft Graph said {code(said) if said else 'no'} for {email}'s calendar."
+        lines.append(line)
+    text = "\n".join(lines)
+    return _message(text, section(text)) | NO_UNFURL
+
+
 @message.register
 def _(result: AuditLog) -> dict:
     if not result.entries:
@@ -382,6 +467,42 @@ def consent_failed(scope, reason: str) -> dict:
     return _message(
         f":x: The Office 365 integration for {_scope_quoted(scope)} was not enabled: {code(reason)}"
     ) | NO_UNFURL
+
+
+def health_failed(scope, reason: str) -> dict:
+    return _message(
+        f":x: The Office 365 integration for {_scope_quoted(scope)} failed its health check and is now failed: "
+        f"{code(reason)}\nIts stored credentials are kept: once admin consent is granted again in the tenant, the "
+        f"next passing check makes it active again. {code('/zoomcal enable ' + _target(scope))} sends a new consent link."
+    ) | NO_UNFURL
+
+
+def health_recovered(scope) -> dict:
+    return _message(
+        f":white_check_mark: The Office 365 integration for {_scope_quoted(scope)} passed its health "
+        "check and is active again."
+    ) | NO_UNFURL
+
+
+def domain_preflight(scope, organization: str, preflight: DomainPreflight) -> dict:
+    name = _scope_quoted(scope)
+    if preflight.error:
+        text = (
+            f":warning: The integration for {name} is active, but I could not compare its Zoom users' email "
+            f"domains with the domains {code(organization)} has verified: {code(preflight.error)}. "
+            "`/zoomcal check &lt;email&gt;` tells whether a user's calendar can be reached."
+        )
+    else:
+        text = (
+            f"{preflight_line(preflight, organization)} through the integration for {name}. "
+            "Add and verify those domains in Microsoft Entra (Settings → Domain names), or change the users' "
+            f"Zoom email addresses. {code('/zoomcal status ' + _target(scope))} shows this too."
+        )
+    return _message(text) | NO_UNFURL
+
+
+def _target(scope) -> str:
+    return "account" if scope.is_account else f"group {scope.name}"
 
 
 def audit_post(

@@ -5,7 +5,7 @@
   upstream call makes it slower (a cold role lookup against a slow Zoom), the ack says so and
   a job posts the answer through response_url.
 - enable and `/zoomcal` alone open a dialog with the command's trigger_id, beside the ack.
-- verify calls Microsoft every time: a job answers it.
+- verify and check call Microsoft (check also Zoom) every time: a job answers them.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from handlers.timing import settled
 
 JOB = "command"
 DIALOGS = (Verb.ENABLE, Verb.CONFIGURE)
-JOBS = (Verb.VERIFY,)
+JOBS = (Verb.VERIFY, Verb.CHECK)
 
 # When a job's answer needs Zoom or Microsoft and they are slow, a holding note goes first
 # (response_url takes up to five posts) and the answer follows.
@@ -80,6 +80,8 @@ async def read(services: Services, actor: Actor, command: Command):
             return await services.disable.prepare(actor, command.target)
         case Verb.VERIFY:
             return await services.verify.verify(actor, command.target)
+        case Verb.CHECK:
+            return await services.check.check(actor, command.email)
         case Verb.AUDIT:
             return await services.audit_log.recent(actor, command.count)
     raise AssertionError(f"unhandled verb {command.verb}")
