@@ -27,6 +27,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.databases import bench_databases
+from bench.load import response_prefixes
 from handlers.commands.zoomcal import HOLDING
 from tests.flows import install
 from tests.harness import ADMIN, SIGNING_SECRET, TEAM, Replica, Stack, free_port
@@ -65,7 +66,7 @@ async def bare_app(stack: Stack) -> tuple[asyncio.subprocess.Process, str]:
 
 async def answered(stack: Stack, tag: str, n: int, started: float, timeout: float = 180.0) -> float | None:
     """Seconds from the round's start until every request had its answer (not only a holding note)."""
-    prefix = f"/response/bench-{tag}-"
+    prefix = response_prefixes(tag)
 
     def count() -> int:
         return len({r.path for r in stack.slack.requests if r.path.startswith(prefix) and HOLDING not in r.body.decode()})

@@ -14,6 +14,15 @@ import aiohttp
 from tests.harness import ADMIN, TEAM, sign
 
 
+def response_url(response_base: str, kind: str, tag: str, i: int) -> str:
+    """Shaped as Slack's (…/commands/T…/…/… for a command, …/actions/… for a click), on the fake."""
+    return f"{response_base}/{kind}/{TEAM}/bench-{tag}-{i}/s"
+
+
+def response_prefixes(tag: str) -> tuple[str, ...]:
+    return tuple(f"/{kind}/{TEAM}/bench-{tag}-" for kind in ("commands", "actions"))
+
+
 def bodies(kind: str, n: int, response_base: str, tag: str):
     """Form bodies, one per request: slash commands, or a mix with help and clicks (signed when sent)."""
     for i in range(n):
@@ -23,7 +32,7 @@ def bodies(kind: str, n: int, response_base: str, tag: str):
             payload = {
                 "type": "block_actions", "team": {"id": TEAM}, "user": {"id": ADMIN, "team_id": TEAM},
                 "api_app_id": "A0ZOOMCAL", "trigger_id": f"{i}.1.t", "container": {"type": "message"},
-                "response_url": f"{response_base}/response/bench-{tag}-{i}", "channel": {"id": "C0GENERAL"},
+                "response_url": response_url(response_base, "actions", tag, i), "channel": {"id": "C0GENERAL"},
                 "message": {"ts": "1.1"},
                 "actions": [{"action_id": "page_next", "block_id": "b", "type": "button", "value": value, "action_ts": "1"}],
             }
@@ -32,7 +41,7 @@ def bodies(kind: str, n: int, response_base: str, tag: str):
         text = {"status": "status", "status_group": "status group Sales", "help": "help"}[pick]
         form = {
             "team_id": TEAM, "user_id": ADMIN, "command": "/zoomcal", "text": text, "api_app_id": "A0ZOOMCAL",
-            "response_url": f"{response_base}/response/bench-{tag}-{i}", "trigger_id": f"{i}.1.t",
+            "response_url": response_url(response_base, "commands", tag, i), "trigger_id": f"{i}.1.t",
         }
         yield urlencode(form).encode()
 

@@ -81,7 +81,7 @@ async def test_commands_with_hostile_text_get_private_inert_answers(stack):
     for text in texts:
         status, body, _ = await stack.command(text)
         assert status == 200 and "Traceback" not in body
-    answers = await stack.slack.wait_for("/response/", count=len(texts), timeout=30)
+    answers = await stack.slack.wait_for(stack.slack.is_response, count=len(texts), timeout=30)
     for answer in answers:
         payload = answer.json()
         assert payload.get("response_type") == "ephemeral"

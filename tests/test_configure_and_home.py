@@ -60,7 +60,7 @@ async def test_bare_command_opens_the_configuration_dialog(stack):
 
 async def test_members_get_no_dialog(stack):
     await stack.command("", MEMBER)
-    payload = (await stack.slack.wait_for("/response/"))[-1].json()
+    payload = (await stack.slack.wait_for(stack.slack.is_response))[-1].json()
     assert "only Zoom account owners and admins" in payload["text"]
     assert not stack.slack.calls("views.open")
 

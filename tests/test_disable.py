@@ -27,7 +27,7 @@ OAUTH = "Users can set up the integration by using OAuth"
 
 async def disable_button(stack, text="disable group Sales", user=ADMIN) -> dict:
     await stack.command(text, user)
-    payload = (await stack.slack.wait_for("/response/"))[-1].json()
+    payload = (await stack.slack.wait_for(stack.slack.is_response))[-1].json()
     [button] = buttons(payload["blocks"])
     return button
 
@@ -111,7 +111,7 @@ async def test_disable_of_an_unknown_group_names_the_closest(stack):
 async def test_non_admin_cannot_even_see_the_button(stack):
     await activate(stack)
     await stack.command("disable group Sales", MEMBER)
-    payload = (await stack.slack.wait_for("/response/"))[-1].json()
+    payload = (await stack.slack.wait_for(stack.slack.is_response))[-1].json()
     assert "only Zoom account owners and admins" in payload["text"]
     assert not buttons(payload.get("blocks") or [])
 

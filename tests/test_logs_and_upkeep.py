@@ -35,7 +35,7 @@ async def test_whole_flows_log_no_secret(stack, captured):
     await stack.command("status group Sales")
     await stack.command("enable account", MEMBER)
     await stack.command("disable account")
-    payload = (await stack.slack.wait_for(lambda r: "/response/" in r.path and b"Disable and Delete" in r.body))[-1].json()
+    payload = (await stack.slack.wait_for(lambda r: stack.slack.is_response(r) and b"Disable and Delete" in r.body))[-1].json()
     [button] = buttons(payload["blocks"])
     await response_at(stack, await click(stack, button["action_id"], button["value"]))
     body = b"token=x&text=status"
@@ -109,6 +109,6 @@ async def test_logs_are_json_lines_and_one_request_id_follows_a_flow_to_its_call
     assert submits and all(line["request_id"] == command["request_id"] for line in submits), "the submit continues it"
 
     await stack.command("status")
-    await stack.slack.wait_for(lambda r: "/response/" in r.path)
+    await stack.slack.wait_for(stack.slack.is_response)
     posts = [json.loads(line) for line in captured.getvalue().splitlines() if "POST /slack/events" in line]
     assert len({line["request_id"] for line in posts}) == 2, "a new command starts a new flow"

@@ -58,7 +58,7 @@ async def test_a_disable_while_microsoft_answers_wins_and_nothing_is_stored(stac
     callback = asyncio.ensure_future(stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(url))))
     await stack.microsoft.wait_for("openid-configuration")  # the state is consumed by now
     await stack.command("disable account", OWNER)
-    payload = (await stack.slack.wait_for("/response/"))[-1].json()
+    payload = (await stack.slack.wait_for(stack.slack.is_response))[-1].json()
     [button] = buttons(payload["blocks"])
     await response_at(stack, await click(stack, button["action_id"], button["value"], OWNER))
     status, page, _ = await callback
@@ -74,7 +74,7 @@ async def test_enable_and_disable_at_once_never_leave_credentials_on_a_disabled_
     for _ in range(3):
         await activate(stack, "enable account")
         await stack.command("disable account", OWNER)
-        payload = (await stack.slack.wait_for("/response/"))[-1].json()
+        payload = (await stack.slack.wait_for(stack.slack.is_response))[-1].json()
         [button] = buttons(payload["blocks"])
         view = await open_enable_modal(stack, "enable account")
         await asyncio.gather(
@@ -123,6 +123,6 @@ async def test_sigterm_lets_work_in_flight_finish(tmp_path, database_url):
         assert status == 200
         await asyncio.sleep(0.2)
         assert await replica.stop() == 0, replica.stderr
-        answers = await stack.slack.wait_for("/response/", count=2, timeout=1)  # holding note, then the answer
+        answers = await stack.slack.wait_for(stack.slack.is_response, count=2, timeout=1)  # holding note, then the answer
         assert "Account" in answers[-1].body.decode()
         assert "Traceback" not in replica.stderr

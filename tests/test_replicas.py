@@ -94,7 +94,7 @@ async def test_the_same_button_clicked_on_both_replicas_has_one_effect(replicas)
     url = await consent_link(stack)
     await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(url)), base=b.url)
     await stack.command("disable account", base=b.url)
-    payload = (await stack.slack.wait_for(lambda r: "/response/" in r.path and b"Disable and Delete" in r.body))[-1].json()
+    payload = (await stack.slack.wait_for(lambda r: stack.slack.is_response(r) and b"Disable and Delete" in r.body))[-1].json()
     [button] = buttons(payload["blocks"])
     urls = await asyncio.gather(
         *(click(stack, button["action_id"], button["value"], base=r.url) for r in (a, b, a, b, a, b))

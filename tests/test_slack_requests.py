@@ -24,7 +24,7 @@ def command_body(stack, text="enable account", user=ADMIN, **extra) -> bytes:
 
 async def assert_nothing_happened(stack):
     await asyncio.sleep(0.3)  # let any wrongly started background work show itself
-    assert not stack.slack.calls("views.open") and not stack.slack.calls("/response/")
+    assert not stack.slack.calls("views.open") and not stack.slack.responses
     assert not stack.zoom.requests
     assert await rows(stack, Integration) == [] and await rows(stack, AuditEvent) == []
 
@@ -126,7 +126,7 @@ async def test_command_is_acked_before_slow_zoom_answers(stack):
     status, _, _ = await stack.command("status")
     assert status == 200
     assert time.monotonic() - started < 1.5, "the ack does not wait for Zoom"
-    answers = await stack.slack.wait_for("/response/", count=2, timeout=15)  # a holding note, then the answer
+    answers = await stack.slack.wait_for(stack.slack.is_response, count=2, timeout=15)  # a holding note, then the answer
     assert "Account" in json.dumps(answers[-1].json())
 
 
@@ -134,10 +134,10 @@ async def test_slow_upstreams_get_a_holding_answer_within_three_seconds(stack):
     stack.zoom.latency = 1.5  # token + user: the real answer takes over 3 s
     started = time.monotonic()
     await stack.command("status account")
-    [holding] = await stack.slack.wait_for("/response/", timeout=10)
+    [holding] = await stack.slack.wait_for(stack.slack.is_response, timeout=10)
     holding_after = time.monotonic() - started
     assert "answer follows" in holding.json()["text"]
-    [_, final] = await stack.slack.wait_for("/response/", count=2, timeout=15)
+    [_, final] = await stack.slack.wait_for(stack.slack.is_response, count=2, timeout=15)
     assert "not configured" in final.json()["text"] and final.json()["replace_original"] is True
     assert holding_after < 3.0 < time.monotonic() - started
 
