@@ -38,7 +38,7 @@ from handlers.notifier import SlackNotifier
 from handlers.parsing import Malformed
 from handlers.signature import SlackSignature
 from storage import migrate
-from storage.db import Database
+from storage.db import Database, background
 from storage.slack_installations import HashedOAuthStateStore, SealedInstallationStore
 
 log = logging.getLogger(__name__)
@@ -276,21 +276,29 @@ def _bolt_request(request: web.Request, parsed: parsing.Body) -> AsyncBoltReques
     return bolt_request
 
 
+# The routes anyone may call (the install pages, Microsoft's callback, readiness) use the database
+# as background work does: through its share of the connections (on SQLite, one at a time), so a
+# flood of them never queues ahead of a Slack ack for the pool (SQLite's one connection).
+
+
 async def slack_install(request: web.Request) -> web.StreamResponse:
     """Bolt's OAuth flow: the install page, then Slack's redirect back with a code."""
-    flow = request.app[RUNTIME].bolt.oauth_flow
+    runtime = request.app[RUNTIME]
+    flow = runtime.bolt.oauth_flow
     bolt_request = await to_bolt_request(request)
-    if request.path == INSTALL_PATH:
-        response = await flow.handle_installation(bolt_request)
-    else:
-        response = await flow.handle_callback(bolt_request)
+    async with runtime.db.shared():  # slack_sdk's state and installation stores use the engine directly
+        if request.path == INSTALL_PATH:
+            response = await flow.handle_installation(bolt_request)
+        else:
+            response = await flow.handle_callback(bolt_request)
     return await to_aiohttp_response(response)
 
 
 async def microsoft_callback(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
     params = {key: request.query.getone(key) for key in request.query.keys()}
-    page = await runtime.services.callback.complete(params)
+    with background():  # per transaction: Microsoft's answers are awaited without holding a place
+        page = await runtime.services.callback.complete(params)
     return web.Response(
         status=page.status, text=pages.render(page), content_type="text/html", headers=pages.HEADERS
     )
@@ -305,5 +313,5 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    ready = await request.app[RUNTIME].db.ping()
+    ready = await request.app[RUNTIME].db.ping()  # shared by concurrent probes, in the background share
     return web.Response(text="ready" if ready else "database unavailable", status=200 if ready else 503)

@@ -170,3 +170,18 @@ async def test_response_urls_never_reach_the_log_even_at_debug(sqlite_stack, cap
     for path in posted:
         secret = path.rstrip("/").rsplit("/", 1)[-1]
         assert secret not in text, f"a response_url ({path[:12]}…) reached the log"
+
+
+def test_the_database_password_is_redacted():
+    from bot.config import load_settings
+    from bot.crypto import generate_key
+
+    env = {
+        "SLACK_SIGNING_SECRET": "s" * 20, "SLACK_BOT_TOKEN": "xoxb-1", "ZOOMCAL_ENCRYPTION_KEY": generate_key(),
+        "ZOOM_ACCOUNT_ID": "a", "ZOOM_CLIENT_ID": "b", "ZOOM_CLIENT_SECRET": "c" * 10, "MS_CLIENT_ID": "d",
+        "MS_CLIENT_SECRET": "e" * 10,
+        "ZOOMCAL_DATABASE_URL": "postgresql+asyncpg://zoomcal:p%40ssw0rd-db@db.internal/zoomcal",
+    }
+    redact = logs.RedactingFilter(load_settings(env).secrets).redact
+    for line in ("connect failed: password p%40ssw0rd-db", "authentication failed for p@ssw0rd-db"):
+        assert "ssw0rd" not in redact(line), "as written in the URL, and decoded"
