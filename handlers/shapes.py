@@ -5,7 +5,8 @@ click before any listener runs), so a correctly signed request of the wrong shap
 Each kind zoomcal handles is described here: its required fields with their types, ids within
 Slack's lengths, response URLs that are URLs. The fields Bolt reads from any payload to build its
 context are checked too. Anything else is Malformed (a 400 with a short reason). A listener for a new
-kind needs its shape here first: until then the kind is answered 404 without reaching Bolt.
+kind needs its shape here first (until then the kind is answered 404 without reaching Bolt), and a
+listener for a new event the fields it reads in EVENTS.
 """
 
 from __future__ import annotations
@@ -171,7 +172,8 @@ ACTION_STATE = Obj(  # one input's state in view.state.values
     {"type": KIND},
     {"selected_option": Nullable(OPTION), "selected_options": ListOf(OPTION), "value": Nullable(Text(3000))},
 )
-STATE = Obj({"values": MapOf(BLOCK_KIT_ID, MapOf(BLOCK_KIT_ID, ACTION_STATE))})
+STATE_VALUES = MapOf(BLOCK_KIT_ID, MapOf(BLOCK_KIT_ID, ACTION_STATE))  # block id → action id → state
+STATE = Obj({"values": STATE_VALUES})
 VIEW_FIELDS = {
     "callback_id": BLOCK_KIT_ID,
     "private_metadata": Text(3000, json_inside=True),
@@ -189,7 +191,12 @@ USER = Obj({"id": ID}, {"team_id": ID, "name": Text(255), "username": Text(255)}
 TEAM = Nullable(Obj({"id": ID}, {"domain": Text(255), "enterprise_id": ID}))  # null in org-wide installs
 ACTION = Obj(
     {"action_id": BLOCK_KIT_ID, "type": KIND},
-    {"block_id": BLOCK_KIT_ID, "value": Text(2000, json_inside=True), "action_ts": TS, "selected_option": Nullable(OPTION)},
+    {
+        "block_id": BLOCK_KIT_ID,
+        "value": Text(2000, json_inside=True),
+        "action_ts": TS,
+        "selected_option": Nullable(OPTION),
+    },
 )
 CONTAINER = Obj(optional={"type": KIND})
 INTERACTION = {"team": TEAM, "api_app_id": SOME_ID, "container": CONTAINER}
@@ -198,6 +205,7 @@ INTERACTION = {"team": TEAM, "api_app_id": SOME_ID, "container": CONTAINER}
 # authorization) to build a request's context, in the types it can read them as. Its middleware
 # also reads the event of every request (None is not an event).
 _IDS = Obj(optional={"id": Nullable(SOME_ID), "team_id": Nullable(SOME_ID)})
+_IDS_OF_VIEW = Obj(optional={"team_id": Nullable(SOME_ID), "app_installed_team_id": Nullable(SOME_ID)})
 BOLT_CONTEXT = Obj(
     optional={
         "team": Nullable(Either(SOME_ID, _IDS)),
@@ -211,7 +219,7 @@ BOLT_CONTEXT = Obj(
         "thread_ts": Nullable(Text(64)),
         "response_url": ResponseUrl(),
         "response_urls": ListOf(Obj({"response_url": ResponseUrl()})),
-        "view": IfObject(Obj(optional={"team_id": Nullable(SOME_ID), "app_installed_team_id": Nullable(SOME_ID)})),
+        "view": IfObject(_IDS_OF_VIEW),
     }
 )
 BOLT_CONTEXT.optional["event"] = BOLT_CONTEXT
@@ -221,18 +229,25 @@ BOLT_CONTEXT.optional["authorizations"] = ListOf(BOLT_CONTEXT, longest=10)
 
 # The kinds zoomcal handles. Forms carry only strings, so a slash command's fields need no types.
 COMMAND = Obj(
-    {"command": Text(32, r"/[^\s]+"), "team_id": ID, "user_id": ID, "trigger_id": TRIGGER_ID, "response_url": ResponseUrl()},
+    {
+        "command": Text(32, r"/[^\s]+"),
+        "team_id": ID,
+        "user_id": ID,
+        "trigger_id": TRIGGER_ID,
+        "response_url": ResponseUrl(),
+    },
     {"channel_id": SOME_ID, "enterprise_id": SOME_ID, "api_app_id": SOME_ID},
 )
 JSON_KINDS: dict[str, Spec] = {
     "block_actions": Obj(
         {"user": USER, "actions": ListOf(ACTION, shortest=1, longest=25), "trigger_id": TRIGGER_ID},
-        INTERACTION | {"response_url": ResponseUrl(), "view": VIEW, "state": Obj(optional={"values": STATE.required["values"]})},
+        INTERACTION | {"response_url": ResponseUrl(), "view": VIEW, "state": Obj(optional={"values": STATE_VALUES})},
     ),
     "view_submission": Obj({"user": USER, "view": SUBMITTED_VIEW}, INTERACTION | {"trigger_id": TRIGGER_ID}),
     "view_closed": Obj({"user": USER, "view": CLOSED_VIEW}, INTERACTION | {"is_cleared": Flag()}),
-    "block_suggestion": Obj(
-        {"user": USER, "action_id": BLOCK_KIT_ID}, INTERACTION | {"block_id": BLOCK_KIT_ID, "value": Text(2000), "view": VIEW}
+    "block_suggestion": Obj(  # the typed text is the value: 2,000 characters keep the lookup cheap
+        {"user": USER, "action_id": BLOCK_KIT_ID},
+        INTERACTION | {"block_id": BLOCK_KIT_ID, "value": Text(2000), "view": VIEW},
     ),
     "event_callback": Obj(
         {"team_id": ID, "event": Obj({"type": KIND})},
@@ -242,14 +257,15 @@ JSON_KINDS: dict[str, Spec] = {
 }
 EVENTS: dict[str, Spec] = {  # the events zoomcal listens to
     "app_home_opened": Obj({"user": ID}, {"tab": KIND, "channel": ID, "view": VIEW}),
-    "tokens_revoked": Obj({"tokens": Obj(optional={"oauth": ListOf(ID, longest=1000), "bot": ListOf(ID, longest=1000)})}),
+    "tokens_revoked": Obj({"tokens": Obj(optional={"oauth": ListOf(ID, longest=1000), "bot": ListOf(ID)})}),
     "app_uninstalled": Obj(),
 }
 INTERACTIONS = ("block_actions", "view_submission", "view_closed", "block_suggestion")
 
 
 class Edge:
-    """Checks payloads against the shapes above; ``slack_origin`` is where non-https response URLs may point."""
+    """Checks payloads against the shapes above. ``slack_origin`` (SLACK_API_URL's scheme and host) is
+    where a response URL may point over http: the sandbox's and the tests' Slack."""
 
     def __init__(self, slack_api_url: str):
         parts = urlsplit(slack_api_url)
