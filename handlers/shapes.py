@@ -184,7 +184,8 @@ VIEW_FIELDS = {
     "root_view_id": Nullable(SOME_ID),
     "previous_view_id": Nullable(SOME_ID),
 }
-VIEW = Obj({"id": ID, "type": KIND}, VIEW_FIELDS | {"state": STATE})  # a view a click or type-ahead came from
+# The view a click or type-ahead came from: zoomcal reads nothing of it (its id may be missing).
+VIEW = Obj({"type": KIND}, VIEW_FIELDS | {"id": SOME_ID, "state": STATE})
 SUBMITTED_VIEW = Obj({"id": ID, "type": KIND, "callback_id": BLOCK_KIT_ID, "state": STATE}, VIEW_FIELDS)
 CLOSED_VIEW = Obj({"id": ID, "type": KIND, "callback_id": BLOCK_KIT_ID}, VIEW_FIELDS | {"state": STATE})
 USER = Obj({"id": ID}, {"team_id": ID, "name": Text(255), "username": Text(255)})

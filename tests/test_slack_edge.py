@@ -209,3 +209,11 @@ def test_the_signing_secret_of_the_tests_signs_real_requests():
     headers = sign(body)
     assert SlackSignature(SIGNING_SECRET).valid(body, headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"])
     assert not SlackSignature("other").valid(body, headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"])
+
+
+def test_the_consoles_home_tab_buttons_pass_the_edge():
+    """The console's sandbox sends Home clicks from a view without an id: zoomcal reads none of it."""
+    from tests.test_console import answer_to, console
+
+    out = console("home", "click 1", "quit").stdout
+    assert "HTTP 4" not in out and "Authorize and Save" in answer_to(out, "click 1"), "the enable dialog opened"
