@@ -80,9 +80,10 @@ def test_mutated_requests_never_get_a_5xx_and_change_nothing(tmp_path):
                    for table, rows in after.items() if rows != before[table]}
         assert not changed, f"a mutated request changed the database (gone, new): {changed}"
         assert loop.run_until_complete(stack.get("/healthz")) == (200, "ok")
-        status, _, _ = loop.run_until_complete(stack.command("help"))
+        status, ack, _ = loop.run_until_complete(stack.command("help"))
         assert status == 200
-        loop.run_until_complete(stack.slack.wait_for(lambda r: stack.slack.is_response(r) and b"/zoomcal help" in r.body))
+        if "/zoomcal help" not in ack:  # answered through response_url rather than in the ack
+            loop.run_until_complete(stack.slack.wait_for(lambda r: stack.slack.is_response(r) and b"/zoomcal help" in r.body))
         errors = [line for line in stream.getvalue().splitlines() if '"level": "error"' in line]
         assert not errors, errors[:5]
     finally:

@@ -32,13 +32,14 @@ def command_form(stack: Stack, text: str = "help", **fields) -> dict:
 
 
 async def answered_after(stack: Stack, text: str = "help") -> float:
-    """Seconds from sending a signed command until its answer reached its response_url."""
+    """Seconds from sending a signed command until its answer came (in the ack, or to its response_url)."""
     form = command_form(stack, text)
     path = urlsplit(form["response_url"]).path
     started = time.perf_counter()
-    status, _ = await stack.post_slack(urlencode(form).encode(), content_type=FORM)
+    status, ack = await stack.post_slack(urlencode(form).encode(), content_type=FORM)
     assert status == 200
-    await stack.slack.wait_for(lambda r: r.path == path, timeout=10)
+    if "/zoomcal" not in ack:
+        await stack.slack.wait_for(lambda r: r.path == path, timeout=10)
     return time.perf_counter() - started
 
 
