@@ -39,7 +39,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench.databases import bench_databases
-from bench.load import group_name, percentile
+from bench.load import group_name, percentile, response_prefixes
 from tests.flows import install
 from tests.harness import ADMIN, OWNER, SIGNING_SECRET, TEAM, Replica, Stack, free_port
 
@@ -89,11 +89,11 @@ async def bare_app(stack: Stack) -> tuple[asyncio.subprocess.Process, str]:
     return process, f"http://127.0.0.1:{port}"
 
 
-def _final_posts(stack: Stack, prefix: str) -> dict[str, float]:
+def _final_posts(stack: Stack, prefixes: tuple[str, ...]) -> dict[str, float]:
     """response path → when its answer (not a holding note) arrived."""
     found: dict[str, float] = {}
     for request in stack.slack.requests:
-        if request.path.startswith(prefix) and request.path not in found and b"answer follows" not in request.body:
+        if request.path.startswith(prefixes) and request.path not in found and b"answer follows" not in request.body:
             found[request.path] = request.at
     return found
 
@@ -102,7 +102,7 @@ async def answers(stack: Stack, tag: str, result: dict, wait: float = 60.0) -> d
     """Answer latencies of one round: those in the ack, and those posted (matched by response path)."""
     pending: dict[str, float] = result.pop("pending")
     in_ack: list[float] = result.pop("in_ack")
-    prefix = f"/response/bench-{tag}-"
+    prefix = response_prefixes(tag)
     loop = asyncio.get_running_loop()
     deadline = loop.time() + wait
     late_at = result["ended"] + LATE

@@ -29,12 +29,21 @@ def group_name(i: int) -> str:
     return f"Group {i:05}"
 
 
+def response_path(kind: str, tag: str, i: int) -> str:
+    """Shaped as Slack's response URLs (…/commands/T…/…/… for a command, …/actions/… for a click)."""
+    return f"/{kind}/{TEAM}/bench-{tag}-{i}/s"
+
+
+def response_prefixes(tag: str) -> tuple[str, ...]:
+    return tuple(f"/{kind}/{TEAM}/bench-{tag}-" for kind in ("commands", "actions"))
+
+
 def bodies(kind: str, n: int, response_base: str, tag: str, groups: int, seed: int = 1):
     """(response path, form body) per request: slash commands, or a mix with help and clicks (signed when sent)."""
     pick_group = random.Random(seed)
     for i in range(n):
-        path = f"/response/bench-{tag}-{i}"
         pick = kind if kind != "mix" else ("status", "status_group", "help", "click")[i % 4]
+        path = response_path("actions" if pick == "click" else "commands", tag, i)
         if pick == "click":
             value = json.dumps({"listing": "status", "query": "", "page": 1})
             payload = {

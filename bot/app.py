@@ -16,7 +16,7 @@ from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
-from slack_sdk.signature import SignatureVerifier
+from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import logs, metrics, pages
@@ -41,16 +41,20 @@ from bot.workspaces import (
     Workspaces,
     slack_teams,
 )
-from handlers import installs, listeners
+from handlers import installs, listeners, parsing, shapes
 from handlers.notifier import SlackNotifier
-from handlers.payloads import well_formed
+from handlers.parsing import Malformed
+from handlers.signature import SlackSignature
 from handlers.teams import OwnTeamsOnly
 from storage import migrate
-from storage.db import Database
+from storage.db import Database, background
 from storage.slack_installations import SealedInstallationStore, SignedOAuthStateStore
 
 log = logging.getLogger(__name__)
 MAX_BODY = 1024 * 1024  # Slack requests over 1 MiB get 413
+# Slack sends a request's few kilobytes at once and waits 3 s for the answer: a body still arriving
+# after that can never be answered in time, so the request is dropped (408) instead of being waited on.
+BODY_SECONDS = 3.0
 INSTALL_PATH = "/slack/install"
 OAUTH_REDIRECT_PATH = "/slack/oauth_redirect"
 INSTALL_STATE_SECONDS = 600
@@ -66,9 +70,10 @@ class Runtime:
     http: aiohttp.ClientSession
     bolt: AsyncApp
     services: Services
-    verifier: SignatureVerifier | None  # None in Socket Mode: nothing arrives at /slack/events
+    signature: SlackSignature | None  # None in Socket Mode: nothing arrives at /slack/events
     jobs: JobQueue
     tasks: Tasks
+    edge: shapes.Edge
 
     async def close(self) -> None:
         await self.http.close()
@@ -149,8 +154,8 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
     if socket_mode:
         bolt.use(_socket_request_id)
     listeners.register(bolt, services, jobs, tasks, workspaces)
-    verifier = None if socket_mode else SignatureVerifier(settings.slack_signing_secret)
-    return Runtime(settings, db, http, bolt, services, verifier, jobs, tasks)
+    signature = None if socket_mode else SlackSignature(settings.slack_signing_secret)
+    return Runtime(settings, db, http, bolt, services, signature, jobs, tasks, shapes.Edge(settings.slack_api_url))
 
 
 def _installs(
@@ -254,40 +259,70 @@ async def slack_events(request: web.Request) -> web.StreamResponse:
 
 
 async def _slack_events(request: web.Request) -> tuple[web.StreamResponse, str]:
-    return await _ack(request.app[RUNTIME], request)
-
-
-async def _ack(runtime: Runtime, request: web.Request) -> tuple[web.StreamResponse, str]:
-    body = await request.read()  # raises 413 past client_max_size
-    # Check the signature before parsing, so an unsigned request is a 401 whatever it holds.
-    if not runtime.verifier.is_valid_request(body, dict(request.headers)):
-        return web.json_response({"error": "invalid request"}, status=401), "unsigned"
+    runtime = request.app[RUNTIME]
+    # The whole body must arrive (promptly) and be signed before anything else happens to it.
     try:
-        bolt_request = await to_bolt_request(request)  # parses the body (once)
-        parsed = bolt_request.body
-    except (ValueError, TypeError, KeyError, AttributeError):  # Bolt's parsing assumes well-formed bodies
-        parsed = None
-    if not well_formed(parsed):
-        return web.json_response({"error": "malformed request"}, status=400), "malformed"
-    response = await runtime.bolt.async_dispatch(bolt_request)
-    return await to_aiohttp_response(response), metrics.slack_kind(parsed)
+        body = await asyncio.wait_for(request.read(), BODY_SECONDS)  # raises 413 past client_max_size
+    except asyncio.TimeoutError:
+        response = web.json_response({"error": "request body timed out"}, status=408)
+        response.force_close()
+        return response, "unsigned"
+    # The signature is checked on the raw bytes before anything is parsed: unsigned is 401 whatever it holds.
+    headers = request.headers
+    if not runtime.signature.valid(body, headers.get("X-Slack-Request-Timestamp"), headers.get("X-Slack-Signature")):
+        return web.json_response({"error": "invalid request"}, status=401), "unsigned"
+    return await _ack(runtime, request, body)
+
+
+async def _ack(runtime: Runtime, request: web.Request, body: bytes) -> tuple[web.StreamResponse, str]:
+    try:
+        parsed = parsing.read(body, request.content_type)
+        kind = runtime.edge.kind(parsed.payload, form=parsed.form)
+    except Malformed as problem:
+        log.warning("malformed Slack request: %s", problem)
+        return web.json_response({"error": "malformed request", "reason": str(problem)}, status=400), "malformed"
+    if kind == shapes.SSL_CHECK:
+        return web.Response(), "other"
+    if kind == shapes.UNHANDLED:
+        return web.json_response({"error": "unhandled request"}, status=404), "other"
+    response = await runtime.bolt.async_dispatch(_bolt_request(request, parsed))
+    return await to_aiohttp_response(response), metrics.slack_kind(parsed.payload)
+
+
+def _bolt_request(request: web.Request, parsed: parsing.Body) -> AsyncBoltRequest:
+    """Bolt's request for the payload checked above. Given a dict, Bolt does not parse the body again
+    (its own parser also reads a form whose text merely contains "payload" as an empty body); it
+    takes a dict only in its Socket Mode, so the mode is set back to HTTP after."""
+    bolt_request = AsyncBoltRequest(
+        body=parsed.payload, query=request.query_string, headers=request.headers, mode="socket_mode"
+    )
+    bolt_request.mode, bolt_request.raw_body = "http", parsed.text
+    return bolt_request
+
+
+# The routes anyone may call (the install pages, Microsoft's callback, readiness) use the database
+# as background work does: through its share of the connections (on SQLite, one at a time), so a
+# flood of them never queues ahead of a Slack ack for the pool (SQLite's one connection).
 
 
 async def slack_install(request: web.Request) -> web.StreamResponse:
     """Bolt's OAuth flow: the install page, then Slack's redirect back with a code."""
-    flow = request.app[RUNTIME].bolt.oauth_flow
+    runtime = request.app[RUNTIME]
+    flow = runtime.bolt.oauth_flow
     bolt_request = await to_bolt_request(request)
-    if request.path == INSTALL_PATH:
-        response = await flow.handle_installation(bolt_request)
-    else:
-        response = await flow.handle_callback(bolt_request)
+    async with runtime.db.shared():  # slack_sdk's state and installation stores use the engine directly
+        if request.path == INSTALL_PATH:
+            response = await flow.handle_installation(bolt_request)
+        else:
+            response = await flow.handle_callback(bolt_request)
     return await to_aiohttp_response(response)
 
 
 async def microsoft_callback(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
     params = {key: request.query.getone(key) for key in request.query.keys()}
-    page = await runtime.services.callback.complete(params)
+    with background():  # per transaction: Microsoft's answers are awaited without holding a place
+        page = await runtime.services.callback.complete(params)
     return web.Response(
         status=page.status, text=pages.render(page), content_type="text/html", headers=pages.HEADERS
     )
@@ -307,5 +342,5 @@ async def healthz(_request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
-    ready = await request.app[RUNTIME].db.ping()
+    ready = await request.app[RUNTIME].db.ping()  # shared by concurrent probes, in the background share
     return web.Response(text="ready" if ready else "database unavailable", status=200 if ready else 503)

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from cryptography.fernet import Fernet
 
@@ -104,8 +104,18 @@ class Settings:
             self.zoom_client_secret,
             self.ms_client_secret,
             *self.encryption_keys,
+            *_password(self.database_url),
         )
         return tuple(v for v in values if v)
+
+
+def _password(url: str) -> tuple[str, ...]:
+    """The database password, as written in the URL and percent-decoded (a driver may log either)."""
+    try:
+        password = urlsplit(url).password
+    except ValueError:  # an unparsable URL: load_settings reports the variable
+        return ()
+    return (password, unquote(password)) if password else ()
 
 
 class _Reader:

@@ -38,6 +38,7 @@ class CheckRepository:
         limit: int,
         checker: str,
         skip: tuple[int, ...] = (),
+        skip_locked: bool = True,
     ) -> list[Claimed]:
         """Leases up to ``limit`` scopes due for a check, in one conditional UPDATE.
 
@@ -69,8 +70,9 @@ class CheckRepository:
             .order_by(Integration.last_checked_at.asc().nulls_first(), Integration.id)
             .limit(limit)
             # PostgreSQL: concurrent rounds take different rows instead of queueing for the same
-            # ones (SQLite renders no FOR UPDATE: it runs one writer at a time anyway).
-            .with_for_update(skip_locked=True)
+            # ones (SQLite renders no FOR UPDATE: it runs one writer at a time anyway). A check asked
+            # for now waits for a row's short write (the preflight's, say) instead of passing it by.
+            .with_for_update(skip_locked=skip_locked)
         )
         result = await self.session.execute(
             update(Integration)

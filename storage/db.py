@@ -3,20 +3,26 @@
 from __future__ import annotations
 
 import asyncio
+import logging
+import os
+import stat
 from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import event, text
+from sqlalchemy import event, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from storage.repository import Repository
 
+log = logging.getLogger(__name__)
 _BACKGROUND: ContextVar[bool] = ContextVar("background", default=False)
+_SHARING: ContextVar[bool] = ContextVar("sharing", default=False)  # inside Database.shared()
 # Background transactions at once. A few hide PostgreSQL's round trips; more only let a crowd of
 # jobs (say, a hundred whose slow upstream calls returned together) take the pool and the CPU at once.
 BACKGROUND_CONNECTIONS = 8
 ACK_RESERVE = 4  # PostgreSQL connections background work always leaves to Slack's acks
+READY_FRESH = 1.0  # seconds one readiness check answers for: a flood of probes costs one query a second
 
 
 @contextmanager
@@ -43,7 +49,44 @@ def _pool(url: str) -> dict:
     return {"pool_size": 20, "max_overflow": 20, "pool_pre_ping": True}
 
 
+def private_sqlite_file(url: str) -> None:
+    """Makes a SQLite database file readable by its owner only (0600), before SQLite opens it.
+
+    SQLite would create it 0644 less the umask; created here it is 0600 (a umask can only narrow
+    that), and SQLite gives its -wal and -shm files the database file's mode. A file already there
+    with a wider mode is narrowed, and so are its -wal and -shm files.
+    """
+    parts = make_url(url)
+    path = parts.database
+    if parts.get_backend_name() != "sqlite" or not path or path == ":memory:" or parts.query.get("uri"):
+        return
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return  # no such folder, or not ours to open: SQLite says so when it opens the file
+    try:
+        _narrow(path, os.fstat(fd).st_mode, lambda: os.fchmod(fd, 0o600))
+    finally:
+        os.close(fd)
+    for suffix in ("-wal", "-shm", "-journal"):
+        try:
+            mode = os.stat(path + suffix).st_mode
+        except OSError:
+            continue
+        _narrow(path + suffix, mode, lambda: os.chmod(path + suffix, 0o600))
+
+
+def _narrow(path: str, mode: int, chmod) -> None:
+    if stat.S_IMODE(mode) & 0o077:
+        try:
+            chmod()
+            log.warning("%s was readable by others: now 0600", path)
+        except OSError as exc:
+            log.warning("%s is readable by others and could not be made 0600 (%s)", path, exc.strerror)
+
+
 def make_engine(url: str, **kwargs) -> AsyncEngine:
+    private_sqlite_file(url)
     engine = create_async_engine(url, **(_pool(url) | kwargs))
     if engine.dialect.name == "sqlite":
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
@@ -67,12 +110,25 @@ class Database:
         pool = _pool(url) | engine_kwargs
         connections = pool["pool_size"] + pool["max_overflow"]
         self._background = asyncio.Semaphore(max(1, min(BACKGROUND_CONNECTIONS, connections - ACK_RESERVE)))
+        self._ready: asyncio.Future[bool] | None = None
+        self._ready_at = 0.0
+
+    @asynccontextmanager
+    async def shared(self) -> AsyncIterator[None]:
+        """Holds a place in the background share for a whole block: for work that reaches the engine
+        directly (slack_sdk's installation and OAuth state stores) instead of through transaction()."""
+        async with self._background:
+            token = _SHARING.set(True)
+            try:
+                yield
+            finally:
+                _SHARING.reset(token)
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repository]:
         """One unit of work: commits on success, rolls back on any error."""
         async with AsyncExitStack() as stack:
-            if _BACKGROUND.get():
+            if _BACKGROUND.get() and not _SHARING.get():
                 await stack.enter_async_context(self._background)
             session = await stack.enter_async_context(self._sessions())
             await stack.enter_async_context(session.begin())
@@ -86,8 +142,17 @@ class Database:
             await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def ping(self) -> bool:
+        """Whether the database answers (readiness). Callers within READY_FRESH seconds share one
+        check, which queues in the background share: a flood of unauthenticated probes costs one
+        query a second and never stands between a Slack ack and the database."""
+        now = asyncio.get_running_loop().time()
+        if self._ready is None or (self._ready.done() and now - self._ready_at >= READY_FRESH):
+            self._ready, self._ready_at = asyncio.ensure_future(self._check()), now
+        return await asyncio.shield(self._ready)
+
+    async def _check(self) -> bool:
         try:
-            async with self.engine.connect() as conn:
+            async with self._background, self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
             return True
         except Exception:  # readiness: any failure means "not ready"

@@ -11,6 +11,7 @@ from urllib.parse import parse_qs, urlsplit
 import aiohttp
 from sqlalchemy import select
 
+from tests.fakes import FakeSlack
 from tests.harness import ADMIN, TEAM, Stack
 
 
@@ -119,7 +120,7 @@ async def click(
     stack: Stack, action_id: str, value: str, user: str = ADMIN, *, container: str = "message", base: str | None = None
 ) -> str:
     """Clicks a button; returns the response_url the bot may answer on."""
-    response_url = stack.slack.new_response_url()
+    response_url = stack.slack.new_response_url("actions")
     payload = {
         "type": "block_actions",
         "team": {"id": TEAM, "domain": "example"},
@@ -144,7 +145,7 @@ async def response_at(stack: Stack, response_url: str, timeout: float = 5.0) -> 
 
 def final_answer(request) -> bool:
     """A response_url post that is an answer, not the holding note sent while Zoom is slow."""
-    return "/response/" in request.path and b"answer follows" not in request.body
+    return FakeSlack.is_response(request) and b"answer follows" not in request.body
 
 
 def holding(body: str) -> bool:

@@ -86,7 +86,7 @@ async def test_each_workspace_answers_with_its_own_token(multi):
 async def test_a_workspace_that_never_installed_gets_no_answer_from_the_listeners(multi):
     status, _, _ = await multi.command("status")
     assert status == 200
-    [answer] = await multi.slack.wait_for(lambda r: "/response/" in r.path)
+    [answer] = await multi.slack.wait_for(multi.slack.is_response)
     assert "reinstall this app" in answer.json()["text"]
     assert not multi.slack.api_calls, "no job ran: nothing called Slack"
 
@@ -107,7 +107,7 @@ async def test_uninstall_forgets_the_workspace_and_cancels_its_consent_links(mul
     assert status == 400, page
 
     await multi.command("status")
-    answers = await multi.slack.wait_for(lambda r: "/response/" in r.path and "reinstall" in r.body.decode())
+    answers = await multi.slack.wait_for(lambda r: multi.slack.is_response(r) and "reinstall" in r.body.decode())
     assert answers, "this replica forgot its cached token at once"
 
 

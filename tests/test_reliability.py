@@ -122,6 +122,6 @@ async def test_sigterm_lets_work_in_flight_finish(tmp_path, database_url):
         status, body, _ = await stack.command("status", base=replica.url)
         assert status == 200 and holding(body)
         assert await replica.stop() == 0, replica.stderr
-        [answer] = await stack.slack.wait_for("/response/", timeout=1)
+        [answer] = await stack.slack.wait_for(stack.slack.is_response, timeout=1)
         assert "Account" in answer.body.decode()
         assert "Traceback" not in replica.stderr

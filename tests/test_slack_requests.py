@@ -25,7 +25,7 @@ def command_body(stack, text="enable account", user=ADMIN, **extra) -> bytes:
 
 async def assert_nothing_happened(stack):
     await asyncio.sleep(0.3)  # let any wrongly started background work show itself
-    assert not stack.slack.calls("views.open") and not stack.slack.calls("/response/")
+    assert not stack.slack.calls("views.open") and not stack.slack.responses
     assert not stack.zoom.requests
     assert await rows(stack, Integration) == [] and await rows(stack, AuditEvent) == []
 

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from bot.console.sandbox import Sandbox
 from bot.sandbox import RecordedRequest
-from bot.sandbox.slack import parse_json_args
+from bot.sandbox.slack import is_response, parse_json_args
 
 QUIET = 0.3  # the bot is done when no fake has heard from it for this long and no job runs
 TIMEOUT = 8.0
@@ -62,7 +62,7 @@ class Timeline:
         return posts
 
     def _post(self, request: RecordedRequest) -> Post | None:
-        if request.path.startswith("/response/"):
+        if is_response(request):
             try:
                 body = request.json()
             except ValueError:

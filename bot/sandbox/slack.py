@@ -1,4 +1,9 @@
-"""A fake Slack Web API (base URL ``{url}/api/``) plus response_url endpoints."""
+"""A fake Slack Web API (base URL ``{url}/api/``) plus response_url endpoints.
+
+Response URLs have the shape of Slack's (https://hooks.slack.com/commands/T…/…/…, and /actions/…
+for clicks) on the fake's origin, so what zoomcal does with real ones (checking, redacting) is what
+the tests see.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +27,14 @@ def parse_json_args(args: dict[str, Any], *names: str) -> dict[str, Any]:
             except ValueError:
                 pass
     return args
+
+
+RESPONSE_PATHS = ("/commands/", "/actions/")
+
+
+def is_response(request) -> bool:
+    """A post to a response_url (a RecordedRequest)."""
+    return request.path.startswith(RESPONSE_PATHS)
 
 
 def _newest(items: list[dict], predicate: Callable[[dict], bool] | None) -> dict | None:
@@ -81,13 +94,16 @@ class FakeSlack(FakeServer):
         self.triggers[trigger] = time.monotonic()
         return trigger
 
-    def new_response_url(self) -> str:
-        return f"{self.url}/response/{uuid.uuid4().hex}"
+    def new_response_url(self, kind: str = "commands") -> str:
+        """A response_url as Slack sends with a command ("commands") or a click ("actions")."""
+        return f"{self.url}/{kind}/{self.team_id}/{uuid.uuid4().int % 10**13}/{uuid.uuid4().hex[:24]}"
+
+    is_response = staticmethod(is_response)
 
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)
-        app.router.add_post("/response/{id}", self._response_url)
+        app.router.add_post("/{kind:commands|actions}/{team}/{id}/{secret}", self._response_url)
         app.router.add_get("/socket", self._socket)
         app.router.add_get("/oauth/v2/authorize", self._authorize)
 

@@ -73,14 +73,14 @@ class HealthService(ServiceBase):
         """One round: checks every scope due, ``BATCH`` at a time (Maintenance calls this every ``period``)."""
         if not self.enabled:
             return []
-        return await self._round(lambda now: now - (self.interval - 2 * self.period))
+        return await self._round(lambda now: now - (self.interval - 2 * self.period), skip_locked=True)
 
     async def check_now(self) -> list[HealthCheck]:
         """Checks every active scope (and every one a check failed) now, due or not; a scope another
         replica is checking at this moment is left to it. For the console's "run a health check now"."""
-        return await self._round(lambda now: now + timedelta(days=36500))
+        return await self._round(lambda now: now + timedelta(days=36500), skip_locked=False)
 
-    async def _round(self, due_before: Callable[[datetime], datetime]) -> list[HealthCheck]:
+    async def _round(self, due_before: Callable[[datetime], datetime], *, skip_locked: bool) -> list[HealthCheck]:
         done: list[HealthCheck] = []
         seen: set[int] = set()  # checked in this round: a result that could not be recorded is not retried now
         while True:
@@ -89,7 +89,7 @@ class HealthService(ServiceBase):
             async with self.db.transaction() as repo:
                 batch = await repo.checks.claim(
                     self.account_id, now=now, due_before=due_before(now), lease_until=now + LEASE, limit=BATCH,
-                    checker=HEALTH_CHECK_USER, skip=tuple(seen | set(self._unopened)),
+                    checker=HEALTH_CHECK_USER, skip=tuple(seen | set(self._unopened)), skip_locked=skip_locked,
                 )
             if not batch:
                 return done
