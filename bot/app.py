@@ -13,7 +13,6 @@ from urllib.parse import urlsplit
 import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
-from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
@@ -32,6 +31,7 @@ from bot.services.base import Deps
 from bot.services.directory import GroupDirectory
 from bot.services.maintenance import Maintenance
 from bot.services.states import ScopeStates
+from bot.socket_mode import CheckedSocketModeHandler
 from bot.tasks import Tasks
 from bot.workspaces import (
     BOT_SCOPES,
@@ -151,11 +151,10 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
         before_authorize=OwnTeamsOnly(teams),  # requests from other teams stop here, before any lookup
         **(_installs(settings, db, store, workspaces, services, teams) if store is not None else {}),
     )
-    if socket_mode:
-        bolt.use(_socket_request_id)
+    edge = shapes.Edge(settings.slack_api_url)
     listeners.register(bolt, services, jobs, tasks, workspaces)
     signature = None if socket_mode else SlackSignature(settings.slack_signing_secret)
-    return Runtime(settings, db, http, bolt, services, signature, jobs, tasks, shapes.Edge(settings.slack_api_url))
+    return Runtime(settings, db, http, bolt, services, signature, jobs, tasks, edge)
 
 
 def _installs(
@@ -185,12 +184,6 @@ def _installs(
     }
 
 
-async def _socket_request_id(next_) -> None:
-    """Socket Mode envelopes skip the HTTP middleware: each starts its request id here."""
-    logs.start_request()
-    await next_()
-
-
 RUNTIME = web.AppKey("runtime", Runtime)
 
 
@@ -207,7 +200,9 @@ def create_web_app(settings: Settings, *, migrate_db: bool = True, socket_mode: 
         schedule = asyncio.create_task(maintenance.run())
         socket = None
         if socket_mode:
-            socket = AsyncSocketModeHandler(runtime.bolt, settings.slack_app_token, web_client=runtime.bolt.client)
+            socket = CheckedSocketModeHandler(
+                runtime.bolt, settings.slack_app_token, web_client=runtime.bolt.client, edge=runtime.edge
+            )
             await socket.connect_async()
         yield
         if socket is not None:

@@ -66,3 +66,8 @@ class SlackNotifier:
                     team=None if event.slack_team_id == self._home_team else event.slack_team_id,
                 ),
             )
+
+    async def refusals_folded(self, actor: Actor, count: int) -> None:
+        if self._audit_channel:
+            team = None if actor.team_id == self._home_team else actor.team_id
+            await self._post(self._home_team, self._audit_channel, views.refusals_folded(actor.user_id, count, team=team))

@@ -117,9 +117,10 @@ async def activate(stack: Stack, text: str = "enable group Sales", user: str = A
 
 
 async def click(
-    stack: Stack, action_id: str, value: str, user: str = ADMIN, *, container: str = "message", base: str | None = None
+    stack: Stack, action_id: str, value: str, user: str = ADMIN, *, container: str = "message", base: str | None = None,
+    expect: int = 200,
 ) -> str:
-    """Clicks a button; returns the response_url the bot may answer on."""
+    """Clicks a button (``expect``: the HTTP status it must get); returns the response_url the bot may answer on."""
     response_url = stack.slack.new_response_url("actions")
     payload = {
         "type": "block_actions",
@@ -134,7 +135,7 @@ async def click(
     if container == "message":
         payload |= {"response_url": response_url, "channel": {"id": "C0GENERAL"}, "message": {"ts": "1.1"}}
     status, body = await stack.interact(payload, base=base)
-    assert status == 200, body
+    assert status == expect, body
     return response_url
 
 

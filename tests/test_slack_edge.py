@@ -12,7 +12,7 @@ import pytest
 
 from bot.app import BODY_SECONDS
 from storage.models import AuditEvent, Integration
-from tests.flows import command_answer, open_enable_modal, rows
+from tests.flows import click, command_answer, open_enable_modal, rows
 from tests.harness import ADMIN, SIGNING_SECRET, TEAM, Stack, sign
 
 FORM = "application/x-www-form-urlencoded"
@@ -119,6 +119,13 @@ async def test_a_click_with_no_actions_is_400(sqlite_stack):
         "trigger_id": "1.2.a", "actions": [], "response_url": sqlite_stack.slack.new_response_url("actions"),
     }
     assert (await sqlite_stack.interact(payload))[0] == 400
+    await assert_nothing_ran(sqlite_stack)
+
+
+async def test_a_page_number_past_any_integer_is_400(sqlite_stack):
+    for page in ("1e999", "Infinity", "-Infinity", "NaN"):  # JSON that json.loads reads as floats int() refuses
+        value = '{"listing": "status", "query": "", "page": %s}' % page
+        await click(sqlite_stack, "page_next", value, expect=400)
     await assert_nothing_ran(sqlite_stack)
 
 

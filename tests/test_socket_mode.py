@@ -24,6 +24,11 @@ async def test_socket_mode_serves_commands_and_modals_without_the_events_route(t
             assert ack["envelope_id"] == envelope
             assert "not configured" in ack["payload"]["text"], "a read's answer rides in the ack"
 
+            # A malformed interaction (Bolt's matcher would index its empty actions) is refused at the edge.
+            broken = {"type": "block_actions", "team": {"id": TEAM}, "user": {"id": ADMIN, "team_id": TEAM},
+                      "actions": [], "api_app_id": "A0ZOOMCAL"}
+            await stack.slack.socket_ack(await stack.slack.send_envelope("interactive", broken))
+
             trigger = stack.slack.new_trigger_id()
             await stack.slack.send_envelope("slash_commands", command | {"text": "enable group Sales", "trigger_id": trigger})
             [opened] = await stack.slack.wait_for(
@@ -50,7 +55,8 @@ async def test_socket_mode_serves_commands_and_modals_without_the_events_route(t
                     assert response.status == 200
         finally:
             assert await replica.stop() == 0, replica.stderr
-        assert "Traceback" not in replica.stderr
+        assert "Traceback" not in replica.stderr and "IndexError" not in replica.stderr
+        assert "malformed Slack request" in replica.stderr
 
 
 def _initial(view: dict) -> dict:

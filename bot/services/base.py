@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import logging
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot import logs, metrics
@@ -20,6 +21,7 @@ from bot.domain import Action, Actor, Scope
 from bot.services.access import AccessPolicy
 from bot.services.directory import GroupDirectory
 from bot.services.notifier import Notifier
+from bot.services.refusals import Refusals
 from bot.services.results import Failure, UnknownGroup
 from bot.services.states import ScopeStates
 from bot.tasks import Tasks
@@ -46,6 +48,7 @@ class Deps:
     tasks: Tasks  # work after the ack that promises nothing (posts to the audit channel)
     zoom: ZoomClient | None = None  # users and member lists (check, the domain preflight)
     health_interval: timedelta = timedelta(hours=6)  # ZOOMCAL_HEALTH_INTERVAL; 0: checks are off
+    refusals: Refusals = field(default_factory=Refusals)  # refused users: limited, their posts folded
 
 _OPENS_KEPT = 10_000
 
@@ -115,14 +118,43 @@ class ServiceBase:
             return UnknownGroup(target.group_name or "", suggestions)
         return Scope.group(group.id, group.name)
 
+    async def permitted(self, actor: Actor, scope: Scope | None, what: str, *, fresh: bool = False) -> bool:
+        """Whether ``actor`` may do ``what`` (``fresh``: ask Zoom now, as every change does).
+
+        A refusal is audited. A user refused too often lately is refused at once, with no lookup
+        and no audit row (bot.services.refusals).
+        """
+        if self.deps.refusals.limited(actor):
+            return False
+        if await self.is_admin(actor, fresh=fresh):
+            return True
+        await self.refuse(actor, scope, what)
+        return False
+
     async def refuse(self, actor: Actor, scope: Scope | None, what: str) -> None:
         """Audits a refused change (refusals are audit events too).
 
-        A refusal may be answered inside the ack, so its audit-channel post waits for nobody.
+        A refusal may be answered inside the ack, so its audit-channel post waits for nobody; a
+        user's further refusals within a minute are posted as one line when the minute ends.
         """
+        posting = self.deps.refusals.record(actor)  # counted before the write: concurrent refusals too
+        if posting == "limited":
+            return
         async with self.db.transaction() as repo:
             event = await self.audit(repo, actor, scope or Scope.account(), Action.REFUSED, "refused", new_correlation(), what)
-        self.deps.tasks.spawn(self.deps.notifier.audit(event), "audit post")
+        if posting == "post":
+            self.deps.tasks.spawn(self.deps.notifier.audit(event), "audit post")
+        elif posting == "summarize":
+            # A timer, not a sleeping task: stopping the replica does not wait for it (the rows stay).
+            asyncio.get_running_loop().call_later(
+                self.deps.refusals.post_folded_in(actor),
+                lambda: self.deps.tasks.spawn(self._post_folded(actor), "folded refusals"),
+            )
+
+    async def _post_folded(self, actor: Actor) -> None:
+        count = self.deps.refusals.take_folded(actor)
+        if count:
+            await self.deps.notifier.refusals_folded(actor, count)
 
     async def audit(
         self,

@@ -20,8 +20,7 @@ from bot.services.results import Failure, Refused, UserCheck
 class CheckService(ServiceBase):
     @answers_upstream_failures
     async def check(self, actor: Actor, email: str) -> UserCheck | Refused | Failure:
-        if not await self.is_admin(actor):
-            await self.refuse(actor, None, "check a user")
+        if not await self.permitted(actor, None, "check a user"):
             return Refused()
         user = await self.deps.zoom.user(email)
         if user is None:

@@ -30,8 +30,7 @@ class Plan:
 class ConfigureService(ServiceBase):
     @answers_upstream_failures
     async def open(self, actor: Actor) -> ConfigureForm | Refused | Failure:
-        if not await self.is_admin(actor):
-            await self.refuse(actor, None, "open the configuration dialog")
+        if not await self.permitted(actor, None, "open the configuration dialog"):
             return Refused()
         return ConfigureForm()
 

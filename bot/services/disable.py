@@ -26,8 +26,7 @@ class DisableService(ServiceBase):
     @answers_upstream_failures
     async def prepare(self, actor: Actor, target: Target) -> DisableConfirm | NothingToDisable | Refused | UnknownGroup | Failure:
         """What the confirmation message shows (the button does the work)."""
-        if not await self.is_admin(actor):
-            await self.refuse(actor, None, f"disable {target_words(target)}")
+        if not await self.permitted(actor, None, f"disable {target_words(target)}"):
             return Refused()
         scope = await self.resolve(target)
         if isinstance(scope, UnknownGroup):
@@ -54,8 +53,7 @@ class DisableService(ServiceBase):
         ``version``: the scope's version the button was shown for. A click on a message older than
         the scope's last change (or a replayed click) changes nothing.
         """
-        if not await self.is_admin(actor, fresh=True):
-            await self.refuse(actor, scope, "disable")
+        if not await self.permitted(actor, scope, "disable", fresh=True):
             return Refused()
         key = scope.key(self.account_id)
         now = utcnow()

@@ -48,8 +48,7 @@ class EnableService(ServiceBase):
     @answers_upstream_failures
     async def prepare(self, actor: Actor, target: Target) -> EnableForm | Refused | UnknownGroup | Failure:
         """What the enable modal shows, after checking the user and the group."""
-        if not await self.is_admin(actor):
-            await self.refuse(actor, None, f"enable {target_words(target)}")
+        if not await self.permitted(actor, None, f"enable {target_words(target)}"):
             return Refused()
         scope = await self.resolve(target)
         return EnableForm(scope, version=await self.shown_version(scope)) if isinstance(scope, Scope) else scope
@@ -57,8 +56,7 @@ class EnableService(ServiceBase):
     @answers_upstream_failures
     async def prepare_for(self, actor: Actor, scope: Scope) -> EnableForm | Refused | Failure:
         """The enable modal for a scope already chosen (the Home tab's Enable button)."""
-        if not await self.is_admin(actor):
-            await self.refuse(actor, scope, "enable")
+        if not await self.permitted(actor, scope, "enable"):
             return Refused()
         return EnableForm(scope, version=await self.shown_version(scope))
 
@@ -75,8 +73,7 @@ class EnableService(ServiceBase):
         """
         if check_choices(choices):
             return Problem("Those choices cannot be saved; open the dialog again.")
-        if not await self.is_admin(actor, fresh=True):
-            await self.refuse(actor, scope, "enable")
+        if not await self.permitted(actor, scope, "enable", fresh=True):
             return Refused()
         state = consent.new_state()
         now = utcnow()

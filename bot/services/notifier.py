@@ -30,3 +30,6 @@ class Notifier(Protocol):
 
     async def audit(self, event: AuditEvent) -> None:
         """Post the event to the audit channel, when one is configured."""
+
+    async def refusals_folded(self, actor: Actor, count: int) -> None:
+        """Post to the audit channel that ``actor`` was refused ``count`` more times in the last minute."""

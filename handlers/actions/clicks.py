@@ -43,7 +43,7 @@ class Click:
         try:
             data = json.loads(self.value)
             return str(data["listing"]), str(data.get("query") or ""), int(data["page"])
-        except (ValueError, KeyError, TypeError):
+        except (ValueError, KeyError, TypeError, OverflowError):  # 1e999 is JSON for infinity
             raise MalformedPayload("page") from None
 
     def job(self) -> dict:

@@ -505,6 +505,13 @@ def _target(scope) -> str:
     return "account" if scope.is_account else f"group {scope.name}"
 
 
+def refusals_folded(user_id: str, count: int, *, team: str | None = None) -> dict:
+    """A refused user's further refusals of the last minute, as one line (their audit events are all kept)."""
+    actor = who(user_id) + (f" (workspace {code(team, 30)})" if team else "")
+    text = f"{actor} · refused {count} more time{'s' * (count != 1)} in the last minute · `/zoomcal audit` lists each"
+    return _message(text) | NO_UNFURL
+
+
 def audit_post(
     group_name: str | None, user_id: str, action: str, outcome: str, detail: str | None, *, team: str | None = None
 ) -> dict:
