@@ -30,7 +30,7 @@ GROUPS = ("Sales", "Engineering", "Support")
 PEOPLE_GROUP = "Sales"  # holds the sandbox people (bot.sandbox.people): two of them on a foreign domain
 ORGANIZATION = "Contoso"
 # The tenant verifies the console user's domain too (as real tenants verify theirs), so the domain
-# check after consent flags only FOREIGN_DOMAIN, not you@contoso.com.
+# check after consent flags only the sandbox people's foreign domain (fabrikam.com), not you@contoso.com.
 DOMAIN = "contoso.com"
 TENANT_DOMAINS = (DOMAIN, "contoso.onmicrosoft.com")
 
