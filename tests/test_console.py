@@ -93,7 +93,8 @@ def test_help_and_unclear_input_get_clear_answers():
     out = result.stdout
     assert result.returncode == 0, result.stderr
     help_text = answer_to(out, "help")
-    for verb in ("/zoomcal", "click N", "open N", "accept", "decline", "set N", "submit", "cancel", "quit"):
+    for verb in ("/zoomcal", "click N", "open N", "accept", "decline", "set N", "submit", "cancel", "quit",
+                 "people", "revoke | restore", "health"):
         assert verb in help_text
     assert "I don't know the command “frobnicate”" in answer_to(out, "/zoomcal frobnicate")
     assert "Unknown command “frobnicate”" in answer_to(out, "frobnicate")
@@ -118,3 +119,101 @@ def test_declined_consent_fails_the_scope():
         "zoomcal → direct message:", "was not enabled",
         "> /zoomcal status account", "Account: failed",
     )
+
+
+def test_people_check_the_domain_warning_and_a_health_check_failing_and_recovering():
+    """The README's walk-through: what a newcomer sees without waiting hours for a health check."""
+    result = console(
+        "health",
+        "people",
+        "/zoomcal enable group Sales",
+        "submit",
+        "open 1",
+        "accept",
+        "/zoomcal check ada@contoso.com",
+        "/zoomcal check ben@contoso.com",
+        "/zoomcal check cleo@contoso.com",
+        "/zoomcal check dev@fabrikam.com",
+        "/zoomcal check nobody@contoso.com",
+        "health",
+        "restore",
+        "revoke",
+        "revoke",
+        "people",
+        "health",
+        "health",
+        "restore",
+        "health",
+        "/zoomcal status group Sales",
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    answers = _answers(out)
+
+    assert "No scope is active, nor failed by a health check: nothing to check" in answers["health"][0]
+    listed = answers["people"][0]
+    for row in (
+        r"you@contoso\.com +Owner +- +reachable",
+        r"ada@contoso\.com +Member +Sales +reachable +an Exchange Online mailbox",
+        r"ben@contoso\.com +Member +Sales +no mailbox",
+        r"cleo@contoso\.com +Member +Sales +access denied +an application access policy",
+        r"dev@fabrikam\.com +Member +Sales +no mailbox +fabrikam\.com is not a domain Contoso has verified",
+        r"eli@fabrikam\.com +Member +Sales +no mailbox",
+    ):
+        assert re.search(row, listed), f"{row!r} not in:\n{listed}"
+    assert "deleted from Contoso" not in listed
+
+    # The domain check after consent names the one foreign domain and its count, not the tenant's own.
+    warning = next(line for line in answers["accept"][0].splitlines() if "not verified" in line)
+    assert "2 of 5 Zoom users" in warning and "`fabrikam.com` (2 users)" in warning
+    assert "contoso.com" not in warning
+
+    assert "✅ reachable" in answers["/zoomcal check ada@contoso.com"][0]
+    assert "no mailbox" in answers["/zoomcal check ben@contoso.com"][0]
+    assert "MailboxNotEnabledForRESTAPI" in answers["/zoomcal check ben@contoso.com"][0]
+    denied = answers["/zoomcal check cleo@contoso.com"][0]
+    assert "⛔ access denied" in denied and "ErrorAccessDenied" in denied
+    assert "no mailbox" in answers["/zoomcal check dev@fabrikam.com"][0]
+    assert "not a Zoom user" in answers["/zoomcal check nobody@contoso.com"][0]
+
+    passed, failed, failed_again, recovered = answers["health"][1:]
+    assert "Sales: passed (still active)" in passed and "(the bot showed nothing in Slack)" in passed
+    assert "consented in Contoso already: nothing to restore" in answers["restore"][0]
+    assert "Enterprise applications → ms-client → Delete" in answers["revoke"][0]
+    assert "already deleted from Contoso" in answers["revoke"][1]
+    assert "deleted from Contoso now (`revoke`)" in answers["people"][1]
+    in_order(
+        failed,
+        "Sales: failed; it is now failed: ", "AADSTS7000229",
+        "zoomcal in #zoomcal-audit:", "the health check · the group `Sales` · health check failed · failed",
+        "zoomcal → direct message:", "the group `Sales` failed its health check and is now failed",
+    )
+    assert "Sales: failed (still failed; nobody is told again)" in failed_again
+    assert "direct message" not in failed_again and "#zoomcal-audit" not in failed_again
+    assert "you grant admin consent to ms-client again" in answers["restore"][1]
+    in_order(
+        recovered,
+        "Sales: passed; it is active again",
+        "zoomcal in #zoomcal-audit:", "health check recovered · active",
+        "zoomcal → direct message:", "the group `Sales` passed its health check and is active again",
+    )
+    status = answers["/zoomcal status group Sales"][0]
+    assert "Sales: active" in status and re.search(r"Last health check: .*: passed", status)
+    assert "`fabrikam.com` (2 users)" in status
+
+
+def test_the_account_domain_check_flags_only_the_foreign_domain():
+    """The tenant verifies the console user's own domain: only fabrikam.com is named for the account."""
+    out = console("/zoomcal enable account", "submit", "open 1", "accept").stdout
+    warning = next(line for line in answer_to(out, "accept").splitlines() if "not verified" in line)
+    assert "2 of 6 Zoom users" in warning and "`fabrikam.com` (2 users)" in warning
+    assert "contoso.com" not in warning
+
+
+def _answers(transcript: str) -> dict[str, list[str]]:
+    """Each command's answers, in the order it was typed (a command typed twice has two)."""
+    found: dict[str, list[str]] = {}
+    for chunk in transcript.split("\n> ")[1:]:
+        command, _, answer = chunk.partition("\n")
+        found.setdefault(command, []).append(answer)
+    return found

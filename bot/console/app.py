@@ -24,6 +24,8 @@ You are @{USER_NAME} ({USER_EMAIL}), Owner of the sandbox Zoom account. Zoom gro
 Microsoft 365 organization: {ORGANIZATION}. Try:
   /zoomcal help
   /zoomcal enable group Sales     then `submit`, `open 1` (the consent link) and `accept`
+  people                          the Zoom users to try `/zoomcal check <email>` on
+  revoke, health, restore, health Contoso deletes the app: Sales fails its health check, then recovers
   /zoomcal status group Sales
   /zoomcal disable group Sales    then `click 1` and `yes`
 Type `help` for the console's own commands, `quit` to leave."""

@@ -6,7 +6,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-_EMOJI = {"white_check_mark": "✅", "x": "❌", "warning": "⚠️", "hourglass": "⏳"}
+_EMOJI = {"white_check_mark": "✅", "x": "❌", "warning": "⚠️", "hourglass": "⏳", "no_entry": "⛔"}
 INDENT = "  "
 
 

@@ -17,6 +17,8 @@ from bot.app import RUNTIME, Runtime, create_web_app
 from bot.config import Purpose, load_settings
 from bot.crypto import generate_key
 from bot.sandbox import FakeMicrosoft, FakeSlack, FakeZoom, make_tls
+from bot.sandbox.microsoft import Mailbox
+from bot.sandbox.people import SandboxPerson, add_people, people
 from bot.sandbox.settings import sandbox_environment
 
 TEAM = "T0SANDBOX"
@@ -25,7 +27,12 @@ USER_NAME = "you"
 USER_EMAIL = "you@contoso.com"
 AUDIT_CHANNEL = "C0AUDIT01"
 GROUPS = ("Sales", "Engineering", "Support")
+PEOPLE_GROUP = "Sales"  # holds the sandbox people (bot.sandbox.people): two of them on a foreign domain
 ORGANIZATION = "Contoso"
+# The tenant verifies the console user's domain too (as real tenants verify theirs), so the domain
+# check after consent flags only the sandbox people's foreign domain (fabrikam.com), not you@contoso.com.
+DOMAIN = "contoso.com"
+TENANT_DOMAINS = (DOMAIN, "contoso.onmicrosoft.com")
 
 
 class Sandbox:
@@ -54,7 +61,9 @@ class Sandbox:
         self.slack.add_user(USER, USER_EMAIL, USER_NAME)
         self.zoom.add_user(USER_EMAIL, role_name="Owner")
         self.zoom.add_groups(GROUPS)
-        self.microsoft.add_tenant(display_name=ORGANIZATION, domains=("contoso.onmicrosoft.com",))
+        self.tenant_id = self.microsoft.add_tenant(display_name=ORGANIZATION, domains=TENANT_DOMAINS)
+        self.microsoft.add_user(self.tenant_id, USER_EMAIL, Mailbox.ENABLED)
+        add_people(self.zoom, self.microsoft, self.tenant_id, DOMAIN, PEOPLE_GROUP)
 
         # Bind first, so ZOOMCAL_PUBLIC_URL (Microsoft's redirect target) names the port the bot serves on.
         listener = socket.socket()
@@ -84,6 +93,23 @@ class Sandbox:
     @property
     def runtime(self) -> Runtime:
         return self.app[RUNTIME]
+
+    def people(self) -> list[SandboxPerson]:
+        """The sandbox's Zoom users, with what `/zoomcal check` answers for each once their scope is active."""
+        return people(self.zoom, self.microsoft, self.tenant_id)
+
+    @property
+    def consented(self) -> bool:
+        """Whether zoomcal's Entra app is in the sandbox tenant (False after ``revoke_consent``)."""
+        return not self.microsoft.tenants[self.tenant_id].removed
+
+    def revoke_consent(self) -> None:
+        """The tenant's Entra admin deletes the app's enterprise application: tokens are refused."""
+        self.microsoft.revoke_consent(self.tenant_id, remove_app=True)
+
+    def restore_consent(self) -> None:
+        """The tenant's Entra admin grants the app's admin consent again."""
+        self.microsoft.restore_consent(self.tenant_id)
 
     def requests_seen(self) -> int:
         """How many requests the fakes have received: any change means the bot is still at work."""

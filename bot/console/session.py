@@ -6,6 +6,7 @@ import shlex
 import uuid
 
 from bot.console.blocks import Button, Buttons
+from bot.console import sandbox_verbs
 from bot.console.browser import Browser
 from bot.console.dialogs import Dialogs
 from bot.console.posts import VIEW_KINDS, render_post, render_reply
@@ -25,6 +26,9 @@ Console commands:
   submit              submit the open dialog;  cancel: close it
   show                show the open dialog again
   home                open the bot's App Home tab
+  people              the sandbox's Zoom users: whom to `/zoomcal check`, and what it answers
+  revoke | restore    as Contoso's Entra admin: delete zoomcal's app (its consent), or consent again
+  health              run zoomcal's health check of the active scopes now, and show what the bot did
   help                this text;  quit: leave (so do Ctrl-D, the end of input, and Ctrl-C)"""
 
 
@@ -63,6 +67,7 @@ class Session:
             "help": self._help, "click": self._click, "yes": self._yes, "no": self._no, "open": self._open,
             "accept": self._accept, "decline": self._decline, "set": self._set, "submit": self._submit,
             "cancel": self._cancel, "close": self._cancel, "show": self._show, "home": self._home,
+            "people": self._people, "revoke": self._revoke, "restore": self._restore, "health": self._health,
         }.get(verb)
         if handler is None:
             self.say(f"Unknown command “{words[0]}”. Type `help` for the console's commands, "
@@ -232,6 +237,21 @@ class Session:
             self.say(f"Microsoft redirects your browser to {redirected.split('?')[0]}")
         if page is not None:
             self.say(*page.render())
+        await self._after(None)
+
+    # the sandbox outside Slack ------------------------------------------------------------------------
+
+    async def _people(self, _args: list[str]) -> None:
+        self.say(*sandbox_verbs.people(self.sandbox))
+
+    async def _revoke(self, _args: list[str]) -> None:
+        self.say(*sandbox_verbs.revoke(self.sandbox))
+
+    async def _restore(self, _args: list[str]) -> None:
+        self.say(*sandbox_verbs.restore(self.sandbox))
+
+    async def _health(self, _args: list[str]) -> None:
+        self.say(*await sandbox_verbs.health(self.sandbox))
         await self._after(None)
 
     # showing what the bot did ------------------------------------------------------------------------

@@ -14,6 +14,11 @@ from bot.sandbox.zoom import FakeZoom
 
 FOREIGN_DOMAIN = "fabrikam.com"  # never verified in the sandbox tenant
 CALENDAR_WORDS = {Mailbox.ENABLED: "reachable", Mailbox.NONE: "no mailbox", Mailbox.BLOCKED: "access denied"}
+MAILBOX_WHY = {
+    Mailbox.ENABLED: "an Exchange Online mailbox",
+    Mailbox.NONE: "a user of the tenant without a mailbox",
+    Mailbox.BLOCKED: "an application access policy leaves the app out",
+}
 
 
 @dataclass(frozen=True)
@@ -23,6 +28,7 @@ class SandboxPerson:
     groups: tuple[str, ...]  # Zoom group names, in the order the user was added (the first is primary)
     calendar: str  # what `/zoomcal check` answers once their scope is active: reachable, no mailbox,
     #               access denied, or "no mailbox" too for an address the tenant does not know
+    why: str = ""  # what the tenant holds for them, in words
 
 
 def add_people(zoom: FakeZoom, microsoft: FakeMicrosoft, tenant_id: str, domain: str, group: str) -> None:
@@ -39,12 +45,22 @@ def people(zoom: FakeZoom, microsoft: FakeMicrosoft, tenant_id: str) -> list[San
     """Every user of the fake Zoom, in the order they were added."""
     names = {g["id"]: g["name"] for g in zoom.groups}
     tenant = microsoft.tenants[tenant_id]
+
+    def why(email: str) -> str:
+        if email in tenant.users:
+            return MAILBOX_WHY[tenant.users[email]]
+        domain = email.rpartition("@")[2]
+        if domain in (d.lower() for d in tenant.domains):
+            return f"not a user of {tenant.display_name}"
+        return f"{domain} is not a domain {tenant.display_name} has verified"
+
     return [
         SandboxPerson(
             user["email"],
             user.get("role_name") or "Member",
             tuple(names.get(g, g) for g in user.get("group_ids") or ()),
             CALENDAR_WORDS[tenant.users[email]] if email in tenant.users else "no mailbox",
+            why(email),
         )
         for email, user in zoom.users.items()
     ]
