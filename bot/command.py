@@ -62,7 +62,8 @@ def clean_name(text: str) -> str:
 
     Control characters go too: no Zoom group has them, and PostgreSQL refuses NUL.
     """
-    text = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs"))
+    if not (text.isascii() and text.isprintable()):  # most names are: they need no look at each character
+        text = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs"))
     name = " ".join(text.split())
     while len(name) >= 2 and name[0] in QUOTES and name[-1] in QUOTES:
         name = name[1:-1].strip()

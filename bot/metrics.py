@@ -48,6 +48,18 @@ SCOPES = Gauge(
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
+_ACKED: dict[tuple[str, int], tuple] = {}  # (kind, status) → its counter and histogram children
+
+
+def acked(kind: str, status: int, seconds: float) -> None:
+    """Counts a Slack request and times its ack. Every ack calls this: the children are looked up
+    once per kind and status (labels() validates and locks on every call)."""
+    children = _ACKED.get((kind, status))
+    if children is None:
+        children = _ACKED[(kind, status)] = (SLACK_REQUESTS.labels(kind, str(status)), ACK_SECONDS.labels(kind))
+    children[0].inc()
+    children[1].observe(seconds)
+
 
 def render(scopes: dict[str, int] | None = None) -> bytes:
     """The metrics; ``scopes``: configured scopes by status, counted for this scrape."""

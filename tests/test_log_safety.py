@@ -188,3 +188,39 @@ def test_the_database_password_is_redacted():
     redact = logs.RedactingFilter(load_settings(env).secrets).redact
     for line in ("connect failed: password p%40ssw0rd-db", "authentication failed for p@ssw0rd-db"):
         assert "ssw0rd" not in redact(line), "as written in the URL, and decoded"
+
+
+def test_the_routes_written_as_they_are_are_the_apps_own():
+    from bot.app import create_web_app
+    from bot.config import load_settings
+    from bot.crypto import generate_key
+
+    env = {
+        "SLACK_SIGNING_SECRET": "s" * 20, "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "c" * 10,
+        "ZOOMCAL_SLACK_TEAMS": "T0001", "ZOOMCAL_ENCRYPTION_KEY": generate_key(), "ZOOM_ACCOUNT_ID": "a",
+        "ZOOM_CLIENT_ID": "b", "ZOOM_CLIENT_SECRET": "c" * 10, "MS_CLIENT_ID": "d", "MS_CLIENT_SECRET": "e" * 10,
+    }
+    app = create_web_app(load_settings(env))  # multi-workspace: every route
+    served = {resource.canonical for resource in app.router.resources()}
+    assert served == logs.ROUTES
+
+
+@pytest.mark.parametrize("json_lines", [True, False])
+async def test_a_routes_access_line_reads_as_any_other(sqlite_stack, captured, json_lines):
+    """The access line of a route's own path is written without the logging machinery: the same line."""
+    logs.configure(sqlite_stack.settings.secrets, stream=captured, json_lines=json_lines)
+    await command_answer(sqlite_stack, "help")
+    async with sqlite_stack.http.get(f"{sqlite_stack.url}/nowhere") as response:  # not a route: the usual path
+        assert response.status == 404
+    lines = [line for line in captured.getvalue().splitlines() if "/slack/events" in line or "/nowhere" in line]
+    assert len(lines) == 2
+    if json_lines:
+        fast, usual = (json.loads(line) for line in lines)
+        assert fast.keys() == usual.keys() and fast["logger"] == usual["logger"] == "aiohttp.access"
+        assert re.fullmatch(r'127\.0\.0\.1 "POST /slack/events" 200 [0-9.]+ms', fast["message"])
+        assert re.fullmatch(r"[0-9T:.-]+\+00:00", fast["time"]) and re.fullmatch(r"[0-9a-f]{32}", fast["request_id"])
+        assert len(fast["time"]) == len(usual["time"])
+    else:
+        fast, usual = lines
+        pattern = r'[0-9-]+ [0-9:]+,[0-9]{3} INFO aiohttp\.access \[[0-9a-f-]+\]: 127\.0\.0\.1 "(POST /slack/events|GET /nowhere)" [0-9]+ [0-9.]+ms'
+        assert re.fullmatch(pattern, fast) and re.fullmatch(pattern, usual)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import shlex
 import uuid
 
-from bot.console.blocks import Button, Buttons
 from bot.console import sandbox_verbs
+from bot.console.blocks import Button, Buttons
 from bot.console.browser import Browser
 from bot.console.dialogs import Dialogs
 from bot.console.posts import VIEW_KINDS, render_post, render_reply
