@@ -128,7 +128,10 @@ async def answers(stack: Stack, tag: str, result: dict, wait: float = 60.0) -> d
 
 def targets(stack: Stack, tmp: str, databases: dict[str, str], args) -> dict[str, dict | None]:
     """name → the replica's environment (None: the bare app)."""
-    multi = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": stack.slack.client_id, "SLACK_CLIENT_SECRET": stack.slack.client_secret}
+    multi = {
+        "SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": stack.slack.client_id, "SLACK_CLIENT_SECRET": stack.slack.client_secret,
+        "ZOOMCAL_SLACK_TEAMS": TEAM,
+    }
     found = {
         "bare": None,
         "zoomcal-sqlite": {"ZOOMCAL_DATABASE_URL": databases["sqlite"]},
