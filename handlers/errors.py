@@ -8,6 +8,7 @@ import logging
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
+from handlers.blocks import messages
 from handlers.replies import reply
 
 log = logging.getLogger("zoomcal.handlers")
@@ -66,7 +67,7 @@ def _answering_errors(workspaces, job):
         except Exception:
             if payload.get("response_url"):
                 try:
-                    await reply(workspaces.session, payload["response_url"], {"text": SORRY})
+                    await reply(workspaces.session, payload["response_url"], messages.note(SORRY))
                 except Exception:  # best effort: the job failure itself is logged by the queue
                     pass
             raise

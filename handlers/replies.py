@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import aiohttp
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
-from slack_sdk.webhook.async_client import AsyncWebhookClient
 
+from bot.clients.slack import respond
 from bot.domain import Actor, Choices
 from bot.services.results import ConsentLinkSent, Disabled
 from handlers.blocks import messages, modals
@@ -17,15 +16,14 @@ from handlers.blocks import messages, modals
 log = logging.getLogger(__name__)
 
 
-async def reply(
-    session: aiohttp.ClientSession, response_url: str, body: dict[str, Any], *, replace: bool = False
-) -> None:
-    """Answer privately via response_url (valid 30 minutes, five times), on the shared connection pool."""
-    response = await AsyncWebhookClient(response_url, session=session).send_dict(
-        {"response_type": "ephemeral", "replace_original": replace, **body}
-    )
-    if response.status_code >= 400:
-        log.warning("response_url answered HTTP %s", response.status_code)
+async def reply(session: aiohttp.ClientSession, response_url: str, answer: str) -> None:
+    """Answer privately via response_url (valid 30 minutes, five times), on the shared connection pool.
+
+    ``answer``: the message as JSON text (handlers.blocks.messages.answer or note).
+    """
+    status = await respond(session, response_url, answer)
+    if status >= 400:
+        log.warning("response_url answered HTTP %s", status)
 
 
 async def show_outcome(client: AsyncWebClient, actor: Actor, view_id: str, result) -> None:

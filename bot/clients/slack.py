@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -24,3 +25,14 @@ async def user_email(client: AsyncWebClient, user_id: str) -> str | None:
     if user.get("deleted") or user.get("is_bot"):
         return None
     return (user.get("profile") or {}).get("email") or None
+
+
+async def respond(session: aiohttp.ClientSession, response_url: str, body: str) -> int:
+    """Posts a message (JSON text) to a response_url; returns Slack's HTTP status.
+
+    Straight through the shared session: slack_sdk's webhook client rebuilt its user agent and
+    request on every post, and page clicks post one each.
+    """
+    async with session.post(response_url, data=body, headers={"Content-Type": "application/json"}) as response:
+        await response.read()
+        return response.status

@@ -34,6 +34,6 @@ def run_disable(services: Services, workspaces: Workspaces):
         # The clicker, not whoever ran the command: anyone who sees the button can click it.
         scope = click.scope()
         result = await services.disable.disable(click.actor, scope.scope, scope.version)
-        await reply(workspaces.session, click.response_url, messages.message(result), replace=True)
+        await reply(workspaces.session, click.response_url, messages.answer(result, replace=True))
 
     return run

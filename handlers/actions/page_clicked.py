@@ -25,7 +25,7 @@ def page_clicked(services: Services, tasks: Tasks, workspaces: Workspaces):
                 result = await services.overview.groups(click.actor, query, page)
             else:
                 result = await services.overview.status(click.actor, None, page)
-            await reply(workspaces.session, click.response_url, messages.message(result), replace=True)
+            await reply(workspaces.session, click.response_url, messages.answer(result, replace=True))
 
         tasks.spawn(turn(), "turn a page")
         await ack()

@@ -64,29 +64,32 @@ def message(result) -> dict:
     raise TypeError(f"no message for {type(result).__name__}")
 
 
-_ANSWERS: OrderedDict[int, tuple[object, str]] = OrderedDict()
+_ANSWERS: OrderedDict[tuple[int, bool], tuple[object, str]] = OrderedDict()
 _ANSWERS_KEPT = 256
 
 
-def answer(result) -> str:
-    """``result`` as a private answer in an ack's body: JSON text (Bolt sends a body starting
-    with "{" as application/json, and Slack shows it as the command's answer).
+def answer(result, *, replace: bool = False) -> str:
+    """``result`` as a private answer: JSON text, for an ack's body (Bolt sends a body starting
+    with "{" as application/json, and Slack shows it as the command's answer) or a response_url
+    post (``replace``: it takes the place of the message it answers).
 
     Kept by identity: the services hand the same object to everyone who asks for the same page
     while the scopes' states are unchanged, and building and encoding its blocks costs more
     than the rest of the ack.
     """
-    found = _ANSWERS.get(id(result))
+    key = (id(result), replace)
+    found = _ANSWERS.get(key)
     if found is None or found[0] is not result:
-        found = (result, json.dumps({"response_type": "ephemeral", **message(result)}, separators=(",", ":")))
-        _ANSWERS[id(result)] = found
+        body = {"response_type": "ephemeral", **({"replace_original": True} if replace else {}), **message(result)}
+        found = (result, json.dumps(body, separators=(",", ":")))
+        _ANSWERS[key] = found
         if len(_ANSWERS) > _ANSWERS_KEPT:
             _ANSWERS.popitem(last=False)
     return found[1]
 
 
 def note(text: str) -> str:
-    """A short private answer, as is (an ack's body)."""
+    """A short private answer, as is (JSON text)."""
     return json.dumps({"response_type": "ephemeral", "text": text})
 
 

@@ -100,7 +100,7 @@ async def _dialog(ack, client, services, tasks, workspaces, actor: Actor, comman
     async def opening() -> None:
         answer = await open_dialog(client, trigger_id, preparing, form_type, build)
         if answer is not None:
-            await reply(workspaces.session, response_url, messages.message(answer))
+            await reply(workspaces.session, response_url, messages.answer(answer))
 
     tasks.spawn(opening(), "open dialog")
     await ack()
@@ -117,10 +117,10 @@ def run_command(services: Services, workspaces: Workspaces, begun: dict):
             waited = time.time() - payload.get(PROMISED_AT, time.time())
             done, _ = await asyncio.wait({answering}, timeout=max(0.0, HOLDING_AFTER - waited))
             if not done:
-                await reply(workspaces.session, payload["response_url"], {"text": HOLDING})
+                await reply(workspaces.session, payload["response_url"], messages.note(HOLDING))
                 held = True
         result = await answering
-        await reply(workspaces.session, payload["response_url"], messages.message(result), replace=held)
+        await reply(workspaces.session, payload["response_url"], messages.answer(result, replace=held))
 
     return run
 
