@@ -232,7 +232,7 @@ def _median(values: list) -> float | None:
 def report(rounds: dict[str, list[dict]], args) -> dict:
     """Medians over the repeats; each ratio is the median of round-by-round ratios to the baseline."""
     print(f"{'target/kind/variant':40} {'req/s':>7} {'ack p50':>8} {'ack p99':>8} {'rps×bare':>8} {'p99×bare':>8} "
-          f"{'ans p50':>8} {'ans p99':>8} {'ans×bare':>8} {'late':>5} {'dialog':>7}  rps×bare per round")
+          f"{'ans p50':>8} {'ans p99':>8} {'ans×bare':>8} {'late':>5} {'dialog':>7} {'p99×fast':>8}  rps×bare per round")
     rows = {}
     for key, results in rounds.items():
         _, kind, variant = key.split("/")
@@ -251,6 +251,12 @@ def report(rounds: dict[str, list[dict]], args) -> dict:
             "answer_p99_ratio": _median(answer_ratios),
             "late": max((r.get("late") or 0) for r in results) if "late" in results[0] else None,
             "dialog_s": _median([r.get("dialog_s") for r in results]),
+            # A slow round's ack p99 against the same target's fast rounds of this run.
+            "p99_vs_fast": (
+                statistics.median(r["p99_ms"] for r in results)
+                / statistics.median(r["p99_ms"] for r in rounds[key.replace("/slow", "/fast")])
+                if variant == "slow" and key.replace("/slow", "/fast") in rounds else None
+            ),
             "rps_ratios": rps_ratios,
             "rounds": results,
         }
@@ -262,7 +268,8 @@ def report(rounds: dict[str, list[dict]], args) -> dict:
         spread = " ".join(f"{ratio:.2f}" for ratio in rps_ratios)
         print(f"{key:40} {row['rps']:7.0f} {row['p50_ms']:8.1f} {row['p99_ms']:8.1f} {row['rps_ratio']:8.2f} "
               f"{row['p99_ratio']:8.2f} {shown(row['answer_p50_ms'], '8.1f')} {shown(row['answer_p99_ms'], '8.1f')} "
-              f"{shown(row['answer_p99_ratio'], '8.2f')} {shown(row['late'], '5d')} {shown(row['dialog_s'], '7.2f')}  "
+              f"{shown(row['answer_p99_ratio'], '8.2f')} {shown(row['late'], '5d')} {shown(row['dialog_s'], '7.2f')} "
+              f"{shown(row['p99_vs_fast'], '8.2f')}  "
               f"{spread}")
     summary = {
         "bench": "ack",
