@@ -7,6 +7,8 @@ can be had, the PostgreSQL variants skip and say why.
 
 from __future__ import annotations
 
+import io
+import logging
 import os
 from contextlib import asynccontextmanager
 
@@ -15,6 +17,7 @@ import pytest
 from storage import migrate
 from storage.db import Database
 from tests import databases
+from tests.fakes import FakeMicrosoft, FakeZoom, make_tls
 
 POSTGRES_URL = os.environ.get("ZOOMCAL_TEST_POSTGRES_URL")
 
@@ -76,3 +79,30 @@ async def stack(tmp_path, database_url):
 
     async with Stack(tmp_path, database_url) as running:
         yield running
+
+
+@pytest.fixture
+def captured():
+    """Log lines as the tests' own stream; the logging set-up is restored afterwards."""
+    stream = io.StringIO()
+    root = logging.getLogger()
+    saved = root.handlers[:], root.level
+    yield stream
+    root.handlers[:], level = saved
+    root.setLevel(level)
+
+
+@pytest.fixture
+async def zoom():
+    """The fake Zoom alone, for the Zoom client's tests."""
+    async with FakeZoom() as fake:
+        yield fake
+
+
+@pytest.fixture
+async def microsoft(tmp_path):
+    """The fake Microsoft alone (TLS; its CA in ``ca_path``), for the Microsoft client's tests."""
+    tls = make_tls(tmp_path)
+    async with FakeMicrosoft(ssl_context=tls.server_context) as fake:
+        fake.ca_path = tls.ca_path
+        yield fake

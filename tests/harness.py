@@ -18,6 +18,8 @@ import aiohttp
 from aiohttp import web
 
 from bot.app import RUNTIME, Runtime, create_web_app
+from bot.clients.http import RetryPolicy
+from bot.clients.microsoft import MicrosoftClient
 from bot.clients.zoom import ZoomClient
 from bot.config import Settings, load_settings
 from bot.crypto import generate_key
@@ -182,6 +184,10 @@ def initial_values(view: dict) -> dict:
     return values
 
 
+# Retries that give up in milliseconds, for tests of what happens after they do.
+FAST_RETRIES = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02, deadline=5)
+
+
 def zoom_client(session: aiohttp.ClientSession, zoom: FakeZoom, **overrides) -> ZoomClient:
     """A Zoom client for the fake Zoom (its account and credentials unless overridden)."""
     settings = dict(
@@ -189,6 +195,16 @@ def zoom_client(session: aiohttp.ClientSession, zoom: FakeZoom, **overrides) -> 
         api_url=f"{zoom.url}/v2", oauth_url=f"{zoom.url}/oauth/token",
     )
     return ZoomClient(session, **(settings | overrides))
+
+
+def microsoft_client(session: aiohttp.ClientSession, microsoft: FakeMicrosoft, **overrides) -> MicrosoftClient:
+    """A Microsoft client for the fake Microsoft (its app, identity host and Graph unless overridden)."""
+    settings = dict(
+        client_id=microsoft.client_id, client_secret=microsoft.client_secret, consent_tenant="organizations",
+        authority_host=microsoft.url, graph_url=f"{microsoft.url}/v1.0",
+        redirect_uri="https://bot.example.com/microsoft/callback", discover_instances=False, policy=FAST_RETRIES,
+    )
+    return MicrosoftClient(session, **(settings | overrides))
 
 
 def free_port() -> int:

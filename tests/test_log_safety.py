@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import logging
 import re
@@ -61,16 +60,6 @@ def test_a_long_line_is_cut_at_a_word_so_no_secret_is_half_shown():
 async def sqlite_stack(tmp_path):
     async with Stack(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'zoomcal.db'}") as running:
         yield running
-
-
-@pytest.fixture
-def captured():
-    stream = io.StringIO()
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    yield stream
-    root.handlers[:], level = saved
-    root.setLevel(level)
 
 
 async def _get(stack: Stack, path: str) -> int:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import io
 import json
 import logging
 from datetime import timedelta
@@ -23,16 +22,6 @@ from tests.flows import (
     state_of,
 )
 from tests.harness import MEMBER, sign
-
-
-@pytest.fixture
-def captured():
-    stream = io.StringIO()
-    root = logging.getLogger()
-    saved = root.handlers[:], root.level
-    yield stream
-    root.handlers[:], level = saved
-    root.setLevel(level)
 
 
 async def test_whole_flows_log_no_secret(stack, captured):

@@ -8,28 +8,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from bot.clients.errors import UpstreamError
-from bot.clients.http import RetryPolicy, client_session
-from bot.clients.microsoft import MicrosoftClient, valid_tenant
-from tests.fakes import FakeMicrosoft, make_tls
-from tests.harness import free_port
-
-
-@pytest.fixture
-async def microsoft(tmp_path):
-    tls = make_tls(tmp_path)
-    async with FakeMicrosoft(ssl_context=tls.server_context) as fake:
-        fake.ca_path = tls.ca_path
-        yield fake
-
-
-def microsoft_client(session, microsoft: FakeMicrosoft, **overrides) -> MicrosoftClient:
-    settings = dict(
-        client_id=microsoft.client_id, client_secret=microsoft.client_secret, consent_tenant="organizations",
-        authority_host=microsoft.url, graph_url=f"{microsoft.url}/v1.0",
-        redirect_uri="https://bot.example.com/microsoft/callback", discover_instances=False,
-        policy=RetryPolicy(attempts=3, base_delay=0.01, deadline=5),
-    )
-    return MicrosoftClient(session, **(settings | overrides))
+from bot.clients.http import client_session
+from bot.clients.microsoft import valid_tenant
+from tests.harness import free_port, microsoft_client
 
 
 @pytest.fixture

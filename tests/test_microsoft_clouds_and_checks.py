@@ -13,13 +13,14 @@ import pytest
 import trustme
 
 from bot.clients.errors import Refusal, UpstreamError
-from bot.clients.http import RetryPolicy, client_session, ssl_context
-from bot.clients.microsoft import CalendarAccess, MicrosoftClient, graph_scope
+from bot.clients.http import client_session, ssl_context
+from bot.clients.microsoft import CalendarAccess, graph_scope
 from bot.config import MICROSOFT_AUTHORITY_HOSTS
 from bot.sandbox.microsoft import Mailbox
-from tests.fakes import FakeMicrosoft, make_tls
+from tests.fakes import FakeMicrosoft
+from tests.harness import FAST_RETRIES, microsoft_client
 
-FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.02, deadline=5)
+FAST = FAST_RETRIES
 CLOUDS = {  # (MS_AUTHORITY_HOST, MS_GRAPH_URL) as the README's table gives them
     "US Government L4": ("https://login.microsoftonline.us", "https://graph.microsoft.us/v1.0"),
     "US Government L5 (DoD)": ("https://login.microsoftonline.us", "https://dod-graph.microsoft.us/v1.0"),
@@ -28,26 +29,9 @@ CLOUDS = {  # (MS_AUTHORITY_HOST, MS_GRAPH_URL) as the README's table gives them
 
 
 @pytest.fixture
-async def microsoft(tmp_path):
-    tls = make_tls(tmp_path)
-    async with FakeMicrosoft(ssl_context=tls.server_context) as fake:
-        fake.ca_path = tls.ca_path
-        yield fake
-
-
-def client_for(session, microsoft: FakeMicrosoft, **overrides) -> MicrosoftClient:
-    settings = dict(
-        client_id=microsoft.client_id, client_secret=microsoft.client_secret, consent_tenant="organizations",
-        authority_host=microsoft.url, graph_url=f"{microsoft.url}/v1.0",
-        redirect_uri="https://bot.example.com/microsoft/callback", discover_instances=False, policy=FAST,
-    )
-    return MicrosoftClient(session, **(settings | overrides))
-
-
-@pytest.fixture
 async def client(microsoft):
     async with client_session(microsoft.ca_path, timeout=5) as session:
-        yield client_for(session, microsoft)
+        yield microsoft_client(session, microsoft)
 
 
 # the scope follows MS_GRAPH_URL ------------------------------------------------------------------
@@ -74,7 +58,7 @@ async def test_the_fake_refuses_another_clouds_graph(microsoft):
     """Served elsewhere, the global Graph's scope is an unknown resource: the scope really matters."""
     tenant = microsoft.add_tenant(display_name="Contoso")
     async with client_session(microsoft.ca_path, timeout=5) as session:
-        client = client_for(session, microsoft, graph_url="https://graph.microsoft.com/v1.0")
+        client = microsoft_client(session, microsoft, graph_url="https://graph.microsoft.com/v1.0")
         with pytest.raises(Refusal) as caught:
             await client.app_token(tenant)
     assert caught.value.code == "AADSTS500011" and "graph.microsoft.com" in caught.value.message
@@ -151,7 +135,7 @@ async def test_a_national_cloud_end_to_end(tmp_path, cloud):
         microsoft.add_user(tenant, "officer@agency.onmicrosoft.us")
         connector = aiohttp.TCPConnector(ssl=ssl_context(ca_path))
         async with aiohttp.ClientSession(connector=connector, proxy=proxy.url) as session:
-            client = client_for(
+            client = microsoft_client(
                 session, microsoft, authority_host=authority, graph_url=graph, discover_instances=True
             )
             consent = urlsplit(client.consent_url("s"))
@@ -309,7 +293,7 @@ async def test_outages_are_not_definite(client, microsoft):
     microsoft.latency = 1.0
     async with client_session(microsoft.ca_path, timeout=5) as session:
         with pytest.raises(UpstreamError) as caught:
-            await client_for(session, microsoft, timeout=0.2).app_token(tenant)
+            await microsoft_client(session, microsoft, timeout=0.2).app_token(tenant)
     assert not caught.value.definite and "could not be reached" in caught.value.message
 
 

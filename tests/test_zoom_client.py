@@ -5,18 +5,11 @@ from __future__ import annotations
 import pytest
 
 from bot.clients.errors import UpstreamError
-from bot.clients.http import RetryPolicy, client_session
+from bot.clients.http import client_session
 from bot.clients.zoom import ZoomClient, ZoomUser
-from tests.fakes import FakeZoom
-from tests.harness import zoom_client
+from tests.harness import FAST_RETRIES, zoom_client
 
-FAST = RetryPolicy(attempts=3, base_delay=0.01, max_delay=0.05, deadline=5)
-
-
-@pytest.fixture
-async def zoom():
-    async with FakeZoom() as fake:
-        yield fake
+FAST = FAST_RETRIES
 
 
 @pytest.fixture
