@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import json
 import time
-import uuid
 from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import text
 
 from storage.models import ConsentRequest, SlackWorkspace
-from tests.flows import enable, install, last_response, rows
+from tests.flows import enable, event, install, last_response, rows
 from tests.harness import ADMIN, TEAM, Stack
 
 OTHER_TEAM = "T0OTHER1"
@@ -28,15 +26,6 @@ async def multi(tmp_path, database_url):
         stack.slack.add_user(OTHER_ADMIN, "admin@other.example", "otto", team_id=OTHER_TEAM)
         stack.zoom.add_user("admin@other.example", role_name="Admin")
         yield stack
-
-
-async def event(stack: Stack, team: str, body: dict) -> int:
-    envelope = {
-        "token": "legacy", "team_id": team, "api_app_id": "A0ZOOMCAL", "type": "event_callback",
-        "event_id": f"Ev{uuid.uuid4().hex[:10].upper()}", "event_time": int(time.time()), "event": body,
-    }
-    status, _ = await stack.post_slack(json.dumps(envelope).encode(), content_type="application/json")
-    return status
 
 
 async def until(stack: Stack, check, timeout: float = 5.0) -> bool:

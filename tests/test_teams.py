@@ -7,8 +7,6 @@ import json
 import os
 import subprocess
 import sys
-import time
-import uuid
 
 import pytest
 from sqlalchemy import text
@@ -21,7 +19,7 @@ from bot.workspaces import SingleWorkspace, slack_teams
 from handlers.blocks import ids
 from handlers.teams import REFUSAL
 from storage.models import SlackWorkspace
-from tests.flows import command_answer, install, rows, text_of
+from tests.flows import command_answer, event, install, rows, text_of
 from tests.harness import ADMIN, BOOTSTRAP, TEAM, Stack, zoom_client
 from tests.test_config import MINIMAL
 
@@ -36,15 +34,6 @@ def lookups(stack: Stack) -> list[str]:
     found = [m for m, _ in stack.slack.api_calls if m == "users.info"]
     found += [r.path for r in stack.zoom.calls("/v2/users")]
     return found + [r.path for r in stack.microsoft.requests]
-
-
-async def event(stack: Stack, team: str, body: dict) -> int:
-    envelope = {
-        "token": "legacy", "team_id": team, "api_app_id": "A0ZOOMCAL", "type": "event_callback",
-        "event_id": f"Ev{uuid.uuid4().hex[:10].upper()}", "event_time": int(time.time()), "event": body,
-    }
-    status, _ = await stack.post_slack(json.dumps(envelope).encode(), content_type="application/json")
-    return status
 
 
 async def click_disable(stack: Stack, team: str, user: str) -> tuple[int, str]:

@@ -263,15 +263,15 @@ class MicrosoftClient:
             cache=cache.serialize(),
         )
 
-    async def organization(self, token: AppToken) -> Organization:
-        response = await send(
-            self._session,
-            "GET",
-            f"{self._graph_url}/organization",
-            service=GRAPH,
-            policy=self._policy,
-            headers={"Authorization": f"Bearer {token.access_token}"},
+    async def _graph(self, token: AppToken, path: str, params: dict | None = None):
+        """A GET on Graph with the app-only token, retried like any call."""
+        return await send(
+            self._session, "GET", f"{self._graph_url}{path}", service=GRAPH, policy=self._policy,
+            headers={"Authorization": f"Bearer {token.access_token}"}, params=params,
         )
+
+    async def organization(self, token: AppToken) -> Organization:
+        response = await self._graph(token, "/organization")
         body = response.body if isinstance(response.body, dict) else {}
         if response.status != 200:
             code, message = _graph_error(response.body)
@@ -300,15 +300,7 @@ class MicrosoftClient:
         """
         if not is_email(email):
             raise ValueError("not an email address")
-        response = await send(
-            self._session,
-            "GET",
-            f"{self._graph_url}/users/{quote(email, safe='@')}/calendar",
-            service=GRAPH,
-            policy=self._policy,
-            headers={"Authorization": f"Bearer {token.access_token}"},
-            params={"$select": "id"},
-        )
+        response = await self._graph(token, f"/users/{quote(email, safe='@')}/calendar", {"$select": "id"})
         if response.status == 200:
             return CalendarCheck(CalendarAccess.REACHABLE, 200)
         code, message = _graph_error(response.body)
