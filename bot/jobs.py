@@ -43,8 +43,13 @@ class JobQueue:
         db: Database,
         vault: Vault,
         *,
+        # Upkeep renews leases every 5 s: six renewals' worth, so a replica's stall of a few seconds
+        # (a long transaction, a GC pause) never hands a job it still runs to another replica.
         lease: timedelta = timedelta(seconds=30),
+        # A job whose replica died three times over is not bad luck: it fails, its payload wiped.
         max_attempts: int = 3,
+        # Lanes running at once, for memory and database connections (PostgreSQL's pool holds 40);
+        # jobs are changes only, and no benchmark comes near it.
         max_running: int = 100,
     ):
         self._db = db
