@@ -77,6 +77,9 @@ class Runtime:
     edge: shapes.Edge
 
     async def close(self) -> None:
+        # Reads of the replica's memory may have a reload in flight: let it end before the pool does.
+        await self.services.deps.states.settle()
+        await self.services.deps.directory.settle()
         await self.http.close()
         await self.db.close()
 

@@ -144,6 +144,11 @@ class GroupDirectory:
             return index
         return await asyncio.shield(self._recheck())
 
+    async def settle(self) -> None:
+        """Waits for a recheck under way (before the database closes: it may be mid-query)."""
+        if self._checking is not None and not self._checking.done():
+            await asyncio.wait({self._checking})
+
     def _recheck(self) -> asyncio.Future:
         """The recheck under way, or a new one (concurrent readers share it)."""
         if self._checking is None or self._checking.done():

@@ -81,6 +81,11 @@ class ScopeStates:
     def _now(self) -> float:
         return self._clock() if self._clock else asyncio.get_running_loop().time()
 
+    async def settle(self) -> None:
+        """Waits for a reload under way (before the database closes: it may be mid-query)."""
+        if self._loading is not None and not self._loading.done():
+            await asyncio.wait({self._loading})
+
     def changed(self) -> None:
         """A change was written through this replica: the next read must see it."""
         self._changes += 1
