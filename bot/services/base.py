@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from bot import logs, metrics
-from bot.clients.errors import UpstreamError
-from bot.clients.microsoft import MicrosoftClient
+from bot.clients.errors import Refusal, UpstreamError
+from bot.clients.microsoft import IDENTITY, AppToken, MicrosoftClient, Organization
 from bot.clients.zoom import ZoomClient
 from bot.command import Target
 from bot.crypto import DecryptionError, Vault
@@ -103,6 +103,19 @@ class ServiceBase:
             found = self._opens[ciphertext] = self.open_credentials(ciphertext) is not None
         return found
 
+    async def probe(self, tenant: str) -> tuple[AppToken, Organization]:
+        """What the callback, verify and the health check ask Microsoft: a fresh app-only token for
+        ``tenant``, which must carry application roles (a Refusal otherwise), and the organization."""
+        token = await self.deps.microsoft.app_token(tenant)
+        if not token.roles:
+            raise Refusal(
+                IDENTITY,
+                "issued a token without application permissions: admin consent is incomplete or was revoked. "
+                "Grant the app's application permissions in Entra and try again",
+                code="no roles",
+            )
+        return token, await self.deps.microsoft.organization(token)
+
     async def shown_version(self, scope: Scope) -> int:
         """The scope's version as this replica shows it (0: no setting of its own): a dialog opened
         now carries it, and its submission changes the scope only if it is still at that version."""
@@ -182,6 +195,17 @@ class ServiceBase:
                 correlation_id=correlation_id,
             )
         )
+
+
+def credentials(token: AppToken, organization: Organization) -> dict:
+    """What is stored (encrypted) of a tenant: its id from the token, never from a query parameter."""
+    return {
+        "tenant_id": token.tenant_id,
+        "roles": list(token.roles),
+        "organization": organization.display_name,
+        "domains": list(organization.domains),
+        "token_cache": token.cache,
+    }
 
 
 def new_correlation() -> str:

@@ -10,7 +10,7 @@ from bot.clients.errors import UpstreamError
 from bot.clients.microsoft import AppToken, Organization, valid_tenant
 from bot.domain import Action, Actor, Scope, ScopeKind, Status
 from bot.services import consent
-from bot.services.base import ServiceBase, command_target, scope_title
+from bot.services.base import ServiceBase, command_target, credentials, scope_title
 from bot.services.preflight import PreflightService
 from bot.services.results import CallbackPage
 from storage.models import ConsentRequest, utcnow
@@ -55,14 +55,7 @@ class ConsentCallbackService(ServiceBase):
             return await self._failed(actor, scope, request, other_tenant(tenant, locked))
         try:
             # Locked to MS_TENANT: only its token is ever asked for, whatever tenant the query names.
-            token = await microsoft.app_token(locked or tenant)
-            if not token.roles:
-                raise UpstreamError(
-                    "Microsoft",
-                    "issued a token without application permissions: admin consent is incomplete. "
-                    "Grant the app's application permissions in Entra and try again",
-                )
-            organization = await microsoft.organization(token)
+            token, organization = await self.probe(locked or tenant)
         except UpstreamError as exc:
             reason = f"{exc.service} {exc.message}"
             if locked and tenant.lower() != locked.lower():  # a domain MS_TENANT: say where the consent came from
@@ -71,14 +64,7 @@ class ConsentCallbackService(ServiceBase):
         if locked and not same_tenant(tenant, locked, token, organization):
             return await self._failed(actor, scope, request, other_tenant(tenant, locked, organization))
 
-        # The tenant stored is the one Microsoft put in the token, not the query parameter.
-        secret = {
-            "tenant_id": token.tenant_id,
-            "roles": list(token.roles),
-            "organization": organization.display_name,
-            "domains": list(organization.domains),
-            "token_cache": token.cache,
-        }
+        secret = credentials(token, organization)
         async with self.writing() as repo:
             row = await self._settle(repo, scope, request, Status.ACTIVE)
             if row is not None:

@@ -22,9 +22,8 @@ from datetime import datetime, timedelta
 
 from bot import metrics
 from bot.clients.errors import Refusal, UpstreamError
-from bot.clients.microsoft import IDENTITY
 from bot.domain import HEALTH_CHECK_USER, Action, Actor, Scope, ScopeKind, Status
-from bot.services.base import ServiceBase, new_correlation
+from bot.services.base import ServiceBase, credentials, new_correlation
 from bot.services.results import KEY_PROBLEM, HealthCheck
 from storage.checks import Claimed
 from storage.models import utcnow
@@ -35,6 +34,7 @@ BATCH = 8  # scopes one replica checks at once
 LEASE = timedelta(minutes=2)  # a batch's checks: two calls each, every call within the client's 20 s deadline
 RETRY = timedelta(minutes=5)  # after an inconclusive check (Microsoft down), or the interval if shorter
 MAX_PERIOD = timedelta(minutes=1)
+_GRANTED = ("roles", "organization", "domains")  # what a passing check may find changed in the tenant
 MIN_PERIOD = timedelta(seconds=1)
 
 
@@ -105,15 +105,8 @@ class HealthService(ServiceBase):
         if secret is None:
             return await self._unopenable(claimed, scope, status, credential is None)
 
-        microsoft = self.deps.microsoft
         try:
-            token = await microsoft.app_token(str(secret.get("tenant_id") or ""))
-            if not token.roles:
-                raise Refusal(
-                    IDENTITY, "issued a token without application permissions: the consent was revoked in the tenant",
-                    code="no roles",
-                )
-            organization = await microsoft.organization(token)
+            token, organization = await self.probe(str(secret.get("tenant_id") or ""))
         except Refusal as exc:
             return await self._failed(claimed, scope, status, _reason(exc))
         except UpstreamError as exc:
@@ -121,14 +114,14 @@ class HealthService(ServiceBase):
 
         now = self._clock()
         recovered = status is Status.FAILED
-        fresh = {"roles": list(token.roles), "organization": organization.display_name, "domains": list(organization.domains)}
+        fresh = credentials(token, organization)
         async with self.writing() as repo:
             recorded = await repo.checks.record(
                 claimed.id, claimed.version, now=now, result="passed", detail=None,
                 **({"status": Status.ACTIVE, "reason": None, "by": HEALTH_CHECK_USER} if recovered else {}),
             )
-            if recorded and any(secret.get(k) != v for k, v in fresh.items()):  # the tenant changed what it grants
-                await repo.save_credentials(claimed.id, self.deps.vault.encrypt_json(secret | fresh))
+            if recorded and any(secret.get(k) != fresh[k] for k in _GRANTED):  # the tenant changed what it grants
+                await repo.save_credentials(claimed.id, self.deps.vault.encrypt_json(fresh))
             event = None
             if recorded and recovered:
                 event = await self.audit(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.clients.errors import UpstreamError
 from bot.command import Target
 from bot.domain import Actor, Status
-from bot.services.base import ServiceBase, answers_upstream_failures
+from bot.services.base import ServiceBase, answers_upstream_failures, credentials
 from bot.services.results import (
     KEY_PROBLEM,
     Failure,
@@ -38,19 +38,11 @@ class VerifyService(ServiceBase):
         if secret is None:  # nothing to ask Microsoft with: say why instead of sending an empty tenant
             return Verified(scope, False, now, error=KEY_PROBLEM)
         try:
-            token = await self.deps.microsoft.app_token(str(secret.get("tenant_id") or ""))
-            if not token.roles:
-                raise UpstreamError("Microsoft", "issued a token without application permissions: consent was revoked")
-            organization = await self.deps.microsoft.organization(token)
+            token, organization = await self.probe(str(secret.get("tenant_id") or ""))
         except UpstreamError as exc:
             return Verified(scope, False, now, secret.get("organization"), secret.get("tenant_id"), error=f"{exc.service} {exc.message}")
 
-        secret |= {
-            "roles": list(token.roles),
-            "organization": organization.display_name,
-            "domains": list(organization.domains),
-            "token_cache": token.cache,
-        }
+        secret = credentials(token, organization)
         async with self.writing() as repo:
             await repo.save_credentials(row.id, self.deps.vault.encrypt_json(secret))
             await repo.mark_verified(key, now)
