@@ -109,12 +109,19 @@ def state_of(url: str) -> str:
     return parse_qs(urlsplit(url).query)["state"][0]
 
 
-async def activate(stack: Stack, text: str = "enable group Sales", user: str = ADMIN) -> str:
-    """Enable a scope all the way to active; returns the consent URL used."""
+async def activate(stack: Stack, text: str = "enable group Sales", user: str = ADMIN, tenant: str | None = None) -> str:
+    """Enable a scope all the way to active (``tenant``'s consent: the stack's by default); returns
+    the consent URL used once the admin has been told (the page comes first, the DM beside it)."""
     _, url = await enable(stack, text, user)
-    status, page, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(url)))
+    told = len(consent_outcomes(stack, user))
+    status, page, _ = await stack.callback(stack.microsoft.callback_query(tenant or stack.tenant_id, state_of(url)))
     assert status == 200, page
+    await stack.slack.wait_until(lambda: len(consent_outcomes(stack, user)) > told, what="the admin's DM")
     return url
+
+
+def consent_outcomes(stack: Stack, user: str) -> list[dict]:
+    return [m for m in stack.slack.dms(user) if "is active, using" in m["text"] or "was not enabled" in m["text"]]
 
 
 async def click(

@@ -139,8 +139,10 @@ async def test_whole_flow_for_a_group(stack):
     assert "Sales" in page and "Contoso Ltd" in page
     assert headers["Referrer-Policy"] == "no-referrer"
 
-    dms = [m.args() for m in stack.slack.calls("chat.postMessage") if m.args()["channel"] == ADMIN]
-    assert any("active" in m["text"] and "Contoso Ltd" in m["text"] for m in dms)
+    await stack.slack.wait_for(  # beside the page, within moments
+        lambda r: "chat.postMessage" in r.path and r.args()["channel"] == ADMIN
+        and "active" in r.args()["text"] and "Contoso Ltd" in r.args()["text"]
+    )
 
     [integration] = await rows(stack, Integration)
     assert integration.status == "active" and integration.enabled_by == ADMIN

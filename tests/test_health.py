@@ -15,7 +15,7 @@ from bot.services.health import HealthService, loop_period
 from bot.services.states import ScopeStates
 from storage.db import Database
 from storage.models import AuditEvent, Credential, Integration, utcnow
-from tests.flows import activate, command_answer, enable, rows, state_of, text_of
+from tests.flows import activate, command_answer, enable, rows, text_of
 from tests.harness import ADMIN, TEAM, Replica, Stack
 
 AADSTS7000229 = "AADSTS7000229"
@@ -23,9 +23,7 @@ AADSTS7000229 = "AADSTS7000229"
 
 async def activate_in(stack: Stack, text: str, tenant: str) -> None:
     """Enable a scope with the consent of ``tenant``."""
-    _, url = await enable(stack, text)
-    status, page, _ = await stack.callback(stack.microsoft.callback_query(tenant, state_of(url)))
-    assert status == 200, page
+    await activate(stack, text, tenant=tenant)
 
 
 def health_dms(stack: Stack, words: str) -> list[dict]:

@@ -79,11 +79,10 @@ class ConsentCallbackService(ServiceBase):
                 event = await self.audit(
                     repo, actor, scope, Action.CONSENT_FAILED, "superseded", request.correlation_id, SUPERSEDED
                 )
-        await self.deps.notifier.audit(event)
+        self._tell(event, self.deps.notifier.consent_granted(actor, scope, organization.display_name, token.tenant_id)
+                   if row is not None else self.deps.notifier.consent_failed(actor, scope, SUPERSEDED))
         if row is None:
-            await self.deps.notifier.consent_failed(actor, scope, SUPERSEDED)
             return CallbackPage(409, "Nothing was stored", f"{SUPERSEDED}.", scope=scope)
-        await self.deps.notifier.consent_granted(actor, scope, organization.display_name, token.tenant_id)
         self._preflight(actor, scope, row, organization)
         return CallbackPage(
             200,
@@ -94,6 +93,16 @@ class ConsentCallbackService(ServiceBase):
             scope=scope,
             organization=organization.display_name,
         )
+
+    def _tell(self, event, direct_message) -> None:
+        """The audit post and the admin's direct message, beside the page: the person who consented
+        waits for the page, not for Slack (the outcome is stored before either is sent)."""
+
+        async def tell() -> None:
+            await self.deps.notifier.audit(event)
+            await direct_message
+
+        self.deps.tasks.spawn(tell(), "consent outcome posts")
 
     def _preflight(self, actor: Actor, scope: Scope, row, organization) -> None:
         """The domain preflight (bot.services.preflight), once the success page is decided: a task
@@ -115,8 +124,7 @@ class ConsentCallbackService(ServiceBase):
             # A stale failure (the scope was disabled or re-requested meanwhile) leaves the state alone.
             await self._settle(repo, scope, request, Status.FAILED, reason)
             event = await self.audit(repo, actor, scope, Action.CONSENT_FAILED, "failed", request.correlation_id, reason)
-        await self.deps.notifier.audit(event)
-        await self.deps.notifier.consent_failed(actor, scope, reason)
+        self._tell(event, self.deps.notifier.consent_failed(actor, scope, reason))
         return CallbackPage(
             200,
             "The integration was not enabled",
