@@ -50,7 +50,6 @@ class Deps:
     health_interval: timedelta = timedelta(hours=6)  # ZOOMCAL_HEALTH_INTERVAL; 0: checks are off
     refusals: Refusals = field(default_factory=Refusals)  # refused users: limited, their posts folded
 
-_OPENS_KEPT = 10_000
 
 
 def answers_upstream_failures(method):
@@ -72,7 +71,6 @@ class ServiceBase:
         self.deps = deps
         self.db = deps.db
         self.account_id = deps.zoom_account_id
-        self._opens: dict[bytes, bool] = {}  # credentials ciphertext → a configured key opens it
 
     async def is_admin(self, actor: Actor, *, fresh: bool = False) -> bool:
         """``fresh`` for changes: reads may use a role learned a moment ago (AccessPolicy)."""
@@ -93,15 +91,6 @@ class ServiceBase:
             return self.deps.vault.decrypt_json(ciphertext)
         except DecryptionError:
             return None
-
-    def opens(self, ciphertext: bytes) -> bool:
-        """Whether a configured key opens these credentials; remembered, as keys never change in a process."""
-        found = self._opens.get(ciphertext)
-        if found is None:
-            if len(self._opens) >= _OPENS_KEPT:
-                self._opens.clear()
-            found = self._opens[ciphertext] = self.open_credentials(ciphertext) is not None
-        return found
 
     async def probe(self, tenant: str) -> tuple[AppToken, Organization]:
         """What the callback, verify and the health check ask Microsoft: a fresh app-only token for

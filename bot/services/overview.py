@@ -31,6 +31,7 @@ from bot.services.states import ScopeRow, Snapshot
 PAGE_SIZE = 40  # scopes per message or view: one block each stays under Slack's 50 and 100
 ADMIN_VERBS = (Verb.STATUS, Verb.GROUPS, Verb.ENABLE, Verb.DISABLE, Verb.VERIFY, Verb.CHECK, Verb.AUDIT)
 MAX_SUGGESTIONS = 100  # Slack shows at most 100 options
+_OPENED_KEPT = 10_000  # credentials remembered as opened; past it, start over
 MAX_FAILING = 10  # failed scopes listed first on the Home tab (the tab holds 100 blocks)
 STORED = (Status.ACTIVE, Status.PENDING, Status.FAILED, Status.DISABLED)  # what a configured scope can be
 
@@ -50,6 +51,9 @@ _HELP = {True: _help(True), False: _help(False)}
 
 
 class OverviewService(ServiceBase):
+    def __init__(self, deps):
+        super().__init__(deps)
+        self._opened: dict[bytes, dict | None] = {}  # credentials ciphertext → what status shows of it
     @answers_upstream_failures
     async def help(self, actor: Actor, problem: str | None = None) -> HelpText | Failure:
         """What this user may run: the commands' own permission policy, asked as a dry run."""
@@ -157,7 +161,7 @@ class OverviewService(ServiceBase):
         may hold the key.
         """
         status = Status(row.status)
-        if row.credential is None or status not in (Status.ACTIVE, Status.FAILED) or self.opens(row.credential):
+        if row.credential is None or status not in (Status.ACTIVE, Status.FAILED) or self._shown_of(row.credential):
             return status, False
         return Status.FAILED, True
 
@@ -196,17 +200,19 @@ class OverviewService(ServiceBase):
                 "preflight": preflight_from(row.preflight),
             }
         if row.credential is not None:
-            key = ("credential", row.credential)
-            secret = snapshot.memo.get(key)
-            if secret is None:  # only what status shows is kept, never the token cache
-                opened = self.open_credentials(row.credential) or {}
-                secret = snapshot.remember(
-                    key,
-                    {
-                        "organization": opened.get("organization"),
-                        "tenant_id": opened.get("tenant_id"),
-                        "roles": tuple(opened.get("roles") or ()),
-                    },
-                )
-            details |= secret
+            details |= self._shown_of(row.credential) or {}
         return details
+
+    def _shown_of(self, ciphertext: bytes) -> dict | None:
+        """What status shows of stored credentials (never the token cache), or None when no configured
+        key opens them. Kept per ciphertext: keys do not change while the process runs."""
+        if ciphertext not in self._opened:
+            if len(self._opened) >= _OPENED_KEPT:
+                self._opened.clear()
+            secret = self.open_credentials(ciphertext)
+            self._opened[ciphertext] = None if secret is None else {
+                "organization": secret.get("organization"),
+                "tenant_id": secret.get("tenant_id"),
+                "roles": tuple(secret.get("roles") or ()),
+            }
+        return self._opened[ciphertext]
