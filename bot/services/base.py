@@ -145,13 +145,17 @@ class ServiceBase:
         async with self.db.transaction() as repo:
             event = await self.audit(repo, actor, scope or Scope.account(), Action.REFUSED, "refused", new_correlation(), what)
         if posting == "post":
-            self.deps.tasks.spawn(self.deps.notifier.audit(event), "audit post")
+            self.announce(event)
         elif posting == "summarize":
             # A timer, not a sleeping task: stopping the replica does not wait for it (the rows stay).
             asyncio.get_running_loop().call_later(
                 self.deps.refusals.post_folded_in(actor),
                 lambda: self.deps.tasks.spawn(self._post_folded(actor), "folded refusals"),
             )
+
+    def announce(self, event: AuditEvent) -> None:
+        """Posts an audit event to the audit channel beside the answer: nobody waits for that post."""
+        self.deps.tasks.spawn(self.deps.notifier.audit(event), "audit post")
 
     async def _post_folded(self, actor: Actor) -> None:
         count = self.deps.refusals.take_folded(actor)

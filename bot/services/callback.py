@@ -97,12 +97,8 @@ class ConsentCallbackService(ServiceBase):
     def _tell(self, event, direct_message) -> None:
         """The audit post and the admin's direct message, beside the page: the person who consented
         waits for the page, not for Slack (the outcome is stored before either is sent)."""
-
-        async def tell() -> None:
-            await self.deps.notifier.audit(event)
-            await direct_message
-
-        self.deps.tasks.spawn(tell(), "consent outcome posts")
+        self.announce(event)
+        self.deps.tasks.spawn(direct_message, "consent outcome DM")
 
     def _preflight(self, actor: Actor, scope: Scope, row, organization) -> None:
         """The domain preflight (bot.services.preflight), once the success page is decided: a task

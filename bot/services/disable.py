@@ -77,5 +77,5 @@ class DisableService(ServiceBase):
             return OutOfDate(scope)
         if deleted:
             await self.db.scrub()
-        await self.deps.notifier.audit(event)
+        self.announce(event)
         return Disabled(scope, actor.user_id, now, bool(deleted), cancelled, self.deps.microsoft.client_id)

@@ -114,7 +114,7 @@ class EnableService(ServiceBase):
         except Duplicate:
             # The same submission won a concurrent race on request_key; this one changed nothing.
             return AlreadySubmitted(scope)
-        await self.deps.notifier.audit(event)
+        self.announce(event)
         url = self.deps.microsoft.consent_url(state)
         delivered = await self.deps.notifier.consent_link(actor, scope, url, request.expires_at)
         return ConsentLinkSent(scope, request.expires_at, delivered, url)
