@@ -92,6 +92,12 @@ async def answer_to(stack: Stack, body: str, timeout: float = 15.0) -> dict:
     return ack_answer(body)
 
 
+async def disable_button(stack: Stack, text: str = "disable group Sales", user: str = ADMIN) -> dict:
+    """The *Disable and Delete* button of `/zoomcal disable …`'s answer."""
+    [button] = buttons((await command_answer(stack, text, user))["blocks"])
+    return button
+
+
 def ack_answer(body: str) -> dict:
     """The answer inside a command's ack (a read answers there)."""
     payload = json.loads(body)

@@ -14,9 +14,9 @@ from storage.db import Database
 from storage.models import Job
 from tests.flows import (
     activate,
-    buttons,
     click,
     command_answer,
+    disable_button,
     enable,
     response_at,
     rows,
@@ -57,7 +57,7 @@ async def test_a_role_is_learned_once_for_reads_refusals_included(stack):
 
 async def test_a_change_asks_zoom_again_and_its_answer_serves_later_reads(stack):
     await activate(stack)
-    button = buttons((await command_answer(stack, "disable group Sales"))["blocks"])[0]
+    button = await disable_button(stack)
     stack.zoom.users["admin@example.com"] |= {"role_name": "Member", "role_id": "2"}  # demoted in Zoom
     before = lookups(stack)
     assert "Sales" in text_of(await command_answer(stack, "status")), "a read may use the role learned a moment ago"
@@ -92,7 +92,7 @@ async def test_changes_made_here_show_at_once(stack):
     assert "Sales*: pending" in text_of(await command_answer(stack, "status group Sales"))
     await activate(stack, "enable account")
     assert "Account*: active" in text_of(await command_answer(stack, "status account"))
-    button = buttons((await command_answer(stack, "disable account"))["blocks"])[0]
+    button = await disable_button(stack, "disable account")
     await response_at(stack, await click(stack, button["action_id"], button["value"]))
     assert "Account*: disabled" in text_of(await command_answer(stack, "status account"))
 

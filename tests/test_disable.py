@@ -14,6 +14,7 @@ from tests.flows import (
     buttons,
     click,
     command_answer,
+    disable_button,
     enable,
     last_response,
     response_at,
@@ -21,15 +22,9 @@ from tests.flows import (
     state_of,
     text_of,
 )
-from tests.harness import ADMIN, MEMBER, OWNER
+from tests.harness import MEMBER, OWNER
 
 OAUTH = "Users can set up the integration by using OAuth"
-
-
-async def disable_button(stack, text="disable group Sales", user=ADMIN) -> dict:
-    payload = await command_answer(stack, text, user)
-    [button] = buttons(payload["blocks"])
-    return button
 
 
 async def test_disable_shows_a_danger_button_with_the_confirm_dialog(stack):

@@ -7,7 +7,7 @@ from tests.flows import (
     activate,
     buttons,
     click,
-    command_answer,
+    disable_button,
     open_enable_modal,
     response_at,
     rows,
@@ -16,11 +16,6 @@ from tests.flows import (
 from tests.harness import ADMIN, OWNER
 
 OUT_OF_DATE = "out of date"
-
-
-async def disable_button(stack, text="disable group Sales", user=ADMIN) -> dict:
-    [button] = buttons((await command_answer(stack, text, user))["blocks"])
-    return button
 
 
 async def test_a_captured_disable_click_replayed_after_a_re_enable_changes_nothing(stack):

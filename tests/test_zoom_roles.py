@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from tests.flows import activate, buttons, click, command_answer, response_at, text_of
+from tests.flows import (
+    activate,
+    click,
+    command_answer,
+    disable_button,
+    response_at,
+    text_of,
+)
 from tests.harness import ADMIN, OWNER, Stack
 
 REFUSED = "only Zoom account owners and admins"
@@ -16,7 +23,7 @@ async def test_a_deactivated_zoom_admin_is_refused(stack: Stack):
 
 async def test_a_change_finds_an_admin_deactivated_since_their_last_read(stack: Stack):
     await activate(stack, "enable account")
-    [button] = buttons((await command_answer(stack, "disable account", ADMIN))["blocks"])
+    button = await disable_button(stack, "disable account", ADMIN)
     stack.zoom.deactivate("admin@example.com")
     answer = await response_at(stack, await click(stack, button["action_id"], button["value"], ADMIN))
     assert REFUSED in text_of(answer), "a change asks Zoom again"
