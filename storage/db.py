@@ -18,8 +18,10 @@ from storage.repository import Repository
 log = logging.getLogger(__name__)
 _BACKGROUND: ContextVar[bool] = ContextVar("background", default=False)
 _SHARING: ContextVar[bool] = ContextVar("sharing", default=False)  # inside Database.shared()
-# Background transactions at once. A few hide PostgreSQL's round trips; more only let a crowd of
-# jobs (say, a hundred whose slow upstream calls returned together) take the pool and the CPU at once.
+# Transactions of work that is not a Slack request (upkeep, the domain check, the consent callback,
+# the install pages, readiness probes) at once: a few hide PostgreSQL's round trips; more let a crowd
+# of them take the pool first (tests/test_unauthenticated_routes.py: a flood of 20 such requests was
+# served ahead of an ack's transaction 20 times without the share, 1-2 times with it).
 BACKGROUND_CONNECTIONS = 8
 ACK_RESERVE = 4  # PostgreSQL connections background work always leaves to Slack's acks
 READY_FRESH = 1.0  # seconds one readiness check answers for: a flood of probes costs one query a second
@@ -27,7 +29,7 @@ READY_FRESH = 1.0  # seconds one readiness check answers for: a flood of probes 
 
 @contextmanager
 def background() -> Iterator[None]:
-    """Marks work that can wait (jobs, upkeep), and the tasks it starts.
+    """Marks work that can wait (upkeep, the domain check, unauthenticated routes), and the tasks it starts.
 
     Its transactions queue for a share of the connections, so a Slack ack's one write never
     waits behind a crowd of them: on SQLite (one connection) behind at most one.
