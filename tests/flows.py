@@ -19,11 +19,7 @@ from tests.harness import ADMIN, TEAM, Stack
 async def open_enable_modal(stack: Stack, text: str, user: str = ADMIN) -> dict:
     status, body, trigger_id = await stack.command(text, user)
     assert status == 200, body
-    opened = await stack.slack.wait_for(lambda r: "views.open" in r.path and r.args().get("trigger_id") == trigger_id)
-    call = opened[-1].args()
-    view = call["view"] if isinstance(call["view"], dict) else json.loads(call["view"])
-    view["id"] = stack.slack.opened_views[-1]["id"]
-    return view
+    return await stack.slack.form_opened_by(trigger_id)
 
 
 def _is_consent_dm(user: str):

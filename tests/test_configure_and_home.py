@@ -19,12 +19,8 @@ from tests.harness import ADMIN, MEMBER, TEAM, Stack, initial_values
 
 
 async def open_configure(stack: Stack, user: str = ADMIN) -> dict:
-    before = len([r for r in stack.slack.requests if "views.open" in r.path])
-    await stack.command("", user)
-    opened = (await stack.slack.wait_for("views.open", count=before + 1))[before]
-    view = opened.args()["view"]
-    view["id"] = stack.slack.opened_views[-1]["id"]
-    return view
+    _, _, trigger_id = await stack.command("", user)
+    return await stack.slack.form_opened_by(trigger_id)
 
 
 def with_choice(view: dict, *, scope: tuple[str, str] | None = ("account", "Account"), **changes) -> dict:
@@ -189,6 +185,8 @@ async def test_home_disable_and_enable_buttons_start_the_same_flows(stack):
     )
     assert enable_button["text"]["text"] == "Enable"
     await click(stack, enable_button["action_id"], enable_button["value"], container="view")
-    opened = (await stack.slack.wait_for("views.open", count=2))[-1]
-    assert opened.args()["view"]["submit"]["text"] == "Authorize and Save"
-    assert json.loads(opened.args()["view"]["private_metadata"])["name"] == "Sales"
+    await stack.slack.wait_for("views.open", count=2)
+    *_, trigger_id = stack.slack.opened_by  # the dialog the click opened
+    opened = await stack.slack.form_opened_by(trigger_id)
+    assert opened["submit"]["text"] == "Authorize and Save"
+    assert json.loads(opened["private_metadata"])["name"] == "Sales"

@@ -32,9 +32,8 @@ async def test_twenty_thousand_groups_are_read_once_and_served_from_the_database
 
     status = await answer(stack, "status")
     assert "Page 1 of 501" in json.dumps(status) and len(status["blocks"]) <= 50
-    await stack.command("enable group Group 12345")
-    [opened] = await stack.slack.wait_for("views.open")
-    assert "Group 12345" in json.dumps(opened.args()["view"])
+    _, _, trigger_id = await stack.command("enable group Group 12345")
+    assert "Group 12345" in json.dumps(await stack.slack.form_opened_by(trigger_id))
     payload = {
         "type": "block_suggestion", "team": {"id": TEAM}, "user": {"id": ADMIN, "team_id": TEAM},
         "action_id": "scope_choice", "block_id": "scope", "value": "group 1",

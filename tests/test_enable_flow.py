@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from storage.models import AuditEvent, ConsentRequest, Credential, Integration
-from tests.flows import enable, last_response, open_enable_modal, rows, state_of
+from tests.flows import consent_link, enable, last_response, open_enable_modal, rows, state_of
 from tests.harness import ADMIN, BOOTSTRAP, MEMBER, OWNER, Stack
 
 # The modal ----------------------------------------------------------------------
@@ -305,6 +305,14 @@ async def test_slow_zoom_still_opens_the_modal_in_time(stack):
     view = view if isinstance(view, dict) else json.loads(view)
     assert view["submit"]["text"] == "Authorize and Save"
     assert update.args()["view_id"] == stack.slack.opened_views[0]["id"]
+
+    # The filled-in placeholder is the form the admin submits.
+    form = await stack.slack.form_opened_by(trigger_id)
+    assert form["id"] == stack.slack.opened_views[0]["id"]
+    stack.zoom.latency = 0
+    status, _ = await stack.submit_view(form)
+    assert status == 200
+    assert "adminconsent" in await consent_link(stack)
 
 
 async def test_slow_zoom_and_a_member_gets_the_refusal_in_the_modal(stack):

@@ -36,12 +36,7 @@ async def replicas(tmp_path, postgres_url):
 
 async def open_modal_on(stack: Stack, base: str, text: str) -> dict:
     _, _, trigger_id = await stack.command(text, base=base)
-    [opened] = await stack.slack.wait_for(
-        lambda r: "views.open" in r.path and r.args().get("trigger_id") == trigger_id, timeout=10
-    )
-    view = opened.args()["view"]
-    view["id"] = next(v["id"] for v in stack.slack.opened_views if v.get("private_metadata") == view["private_metadata"])
-    return view
+    return await stack.slack.form_opened_by(trigger_id, timeout=10)
 
 
 async def test_a_link_issued_by_one_replica_completes_on_the_other(replicas):

@@ -31,14 +31,11 @@ async def test_socket_mode_serves_commands_and_modals_without_the_events_route(t
 
             trigger = stack.slack.new_trigger_id()
             await stack.slack.send_envelope("slash_commands", command | {"text": "enable group Sales", "trigger_id": trigger})
-            [opened] = await stack.slack.wait_for(
-                lambda r: "views.open" in r.path and r.args().get("trigger_id") == trigger, timeout=10
-            )
-            view = opened.args()["view"]
+            view = await stack.slack.form_opened_by(trigger, timeout=10)
             submission = {
                 "type": "view_submission", "team": {"id": TEAM}, "user": {"id": ADMIN, "team_id": TEAM},
                 "api_app_id": "A0ZOOMCAL",
-                "view": {"id": stack.slack.opened_views[-1]["id"], "type": "modal", "callback_id": view["callback_id"],
+                "view": {"id": view["id"], "type": "modal", "callback_id": view["callback_id"],
                          "private_metadata": view["private_metadata"], "state": {"values": _initial(view)}},
             }
             ack = await stack.slack.socket_ack(await stack.slack.send_envelope("interactive", submission))

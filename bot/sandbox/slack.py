@@ -68,6 +68,7 @@ class FakeSlack(FakeServer):
         self.triggers: dict[str, float] = {}
         self.views: dict[str, dict] = {}
         self.opened_views: list[dict] = []
+        self.opened_by: dict[str, str] = {}  # trigger_id → id of the view it opened
         self.messages: list[dict] = []
         self.ephemerals: list[dict] = []
         self.pushed_views: list[dict] = []
@@ -217,6 +218,19 @@ class FakeSlack(FakeServer):
             return {"ok": False, "error": "user_not_found"}
         return {"ok": True, "user": user}
 
+    async def form_opened_by(self, trigger_id: str, timeout: float = 5.0) -> dict:
+        """The dialog opened with ``trigger_id`` once it can be submitted (with its id).
+
+        A dialog whose checks were slow opens as a placeholder without a submit button and is
+        filled in by views.update; a user can only submit the filled-in form.
+        """
+
+        def form():
+            view = self.views.get(self.opened_by.get(trigger_id, ""))
+            return dict(view) if view and view.get("submit") else None
+
+        return await self.wait_until(form, timeout, f"a dialog with a submit button opened with {trigger_id}")
+
     def _check_trigger(self, args: dict) -> str | None:
         issued = self.triggers.pop(args.get("trigger_id", ""), None)
         if issued is None:
@@ -240,6 +254,7 @@ class FakeSlack(FakeServer):
             return {"ok": False, "error": error}
         view = self._store_view(args["view"])
         self.opened_views.append(view)
+        self.opened_by[args["trigger_id"]] = view["id"]
         return {"ok": True, "view": view}
 
     def _views_push(self, args: dict) -> dict:
