@@ -7,6 +7,7 @@ can be had, the PostgreSQL variants skip and say why.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import os
@@ -39,6 +40,16 @@ def postgres_server():
         server.stop()
 
 
+@pytest.fixture(scope="session")
+def postgres_pool(postgres_server):
+    """Empty databases on that server, one per test, emptied and renamed between tests (tests/databases.py)."""
+    pool = databases.DatabasePool(postgres_server)
+    try:
+        yield pool
+    finally:
+        asyncio.run(pool.close())
+
+
 @pytest.fixture(params=["sqlite", "postgresql"])
 async def database_url(request, tmp_path):
     """A fresh, empty database of each kind for one test."""
@@ -59,8 +70,8 @@ async def postgres_url(request):
 @asynccontextmanager
 async def fresh_postgres(request):
     # Asked for here, not as a parameter: a run of SQLite tests only starts no server.
-    server = request.getfixturevalue("postgres_server")
-    async with databases.fresh_postgres(server) as url:
+    pool = request.getfixturevalue("postgres_pool")
+    async with pool.lease() as url:
         yield url
 
 
