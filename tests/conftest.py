@@ -19,6 +19,7 @@ from storage import migrate
 from storage.db import Database
 from tests import databases
 from tests.fakes import FakeMicrosoft, FakeZoom, make_tls
+from tests.schema_copy import upgrade_from_copy
 
 POSTGRES_URL = os.environ.get("ZOOMCAL_TEST_POSTGRES_URL")
 
@@ -78,6 +79,7 @@ async def fresh_postgres(request):
 @pytest.fixture
 async def db(database_url):
     """A migrated database."""
+    await upgrade_from_copy(database_url)  # Alembic's work copied: the upgrade below finds it done
     database = Database(database_url)
     await migrate.upgrade(database.engine)
     yield database
@@ -88,6 +90,7 @@ async def db(database_url):
 async def stack(tmp_path, database_url):
     from tests.harness import Stack
 
+    await upgrade_from_copy(database_url)  # the bot's start-up then finds its schema in place
     async with Stack(tmp_path, database_url) as running:
         yield running
 
