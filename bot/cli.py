@@ -158,7 +158,8 @@ def _serve(settings: Settings, *, host: str, port: int, migrate_db: bool, socket
     app.on_startup.append(_freeze_startup_objects)
 
     def listening(_banner: str) -> None:  # aiohttp calls it once the server listens
-        logging.getLogger(__name__).info("zoomcal listening on http://%s:%s", host, port)
+        bound = sock.getsockname()[1]  # the port given, or the one the system chose for --port 0
+        logging.getLogger(__name__).info("zoomcal listening on http://%s:%s", host, bound)
 
     # aiohttp stops on SIGTERM/SIGINT after finishing in-flight requests (shutdown_timeout).
     try:
