@@ -37,6 +37,17 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class UsageHint:
+    """A command of a known verb not understood: what was wrong, that verb's usage and an example,
+    and the commands the user may have meant (a group named without the word `group`)."""
+
+    problem: str
+    usage: str
+    example: str
+    did_you_mean: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class UnknownGroup:
     name: str
     suggestions: tuple[str, ...]

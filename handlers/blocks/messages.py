@@ -37,6 +37,7 @@ from bot.services.results import (
     ScopeStatus,
     StatusReport,
     UnknownGroup,
+    UsageHint,
     UserCheck,
     Verified,
 )
@@ -117,6 +118,19 @@ def _(result: UnknownGroup) -> dict:
     else:
         text += " Try `/zoomcal groups` to list the groups."
     return _message(text)
+
+
+@message.register
+def _(result: UsageHint) -> dict:
+    if result.did_you_mean:  # the group named without the word `group`: what was likely meant says enough
+        meant = [code(command, 200) for command in result.did_you_mean]
+        first = "Did you mean " + (meant[0] if len(meant) == 1 else ", ".join(meant[:-1]) + " or " + meant[-1]) + "?"
+    else:
+        first = escape(result.problem)
+    lines = [first, f"Usage: {code(result.usage)}"]
+    if result.example:
+        lines.append(f"For example: {code(result.example)}")
+    return _message("\n".join(lines))
 
 
 @message.register
