@@ -236,6 +236,8 @@ class EnableForm:
     scope: Scope
     choices: Choices = field(default_factory=Choices)
     version: int = 0  # the scope's version when the dialog opened: its submission acts on this state only
+    status: Status | None = None  # the scope's own setting, when it has one
+    organization: str | None = None  # the Microsoft organisation of an `active` scope's credentials
 
 
 @dataclass(frozen=True)
