@@ -75,7 +75,7 @@ async def test_a_scope_not_active_gives_its_status_and_asks_no_graph(stack):
     stack.zoom.add_user(f"eve@{DOMAIN}")
     shown = await checked(stack, f"eve@{DOMAIN}")
     assert "None of" in shown and "the account's applies" in shown
-    assert "*Account* is pending, so Microsoft Graph was not asked" in shown
+    assert "Microsoft Graph was not asked: the status of *Account* is `pending`." in shown
     assert stack.microsoft.calls("/calendar") == [] and stack.microsoft.tokens_issued == 0
 
     stack.zoom.add_members(group_id(stack, "Engineering"), [f"eve@{DOMAIN}"])  # a group without a setting
@@ -84,7 +84,8 @@ async def test_a_scope_not_active_gives_its_status_and_asks_no_graph(stack):
 
 async def test_nothing_configured(stack):
     stack.zoom.add_user(f"eve@{DOMAIN}")
-    assert "*Account* is not configured, so Microsoft Graph was not asked" in await checked(stack, f"eve@{DOMAIN}")
+    shown = await checked(stack, f"eve@{DOMAIN}")
+    assert "Microsoft Graph was not asked: the status of *Account* is `not configured`." in shown
 
 
 async def test_not_a_zoom_user(stack):

@@ -184,7 +184,7 @@ def test_people_check_the_domain_warning_and_a_health_check_failing_and_recoveri
     assert "deleted from Contoso now (`revoke`)" in answers["people"][1]
     in_order(
         failed,
-        "Sales: failed; it is now failed: ", "AADSTS7000229",
+        "Sales: active → failed: ", "AADSTS7000229",
         "zoomcal in #zoomcal-audit:", "the health check · the group `Sales` · health check failed · failed",
         "zoomcal → direct message:", "the group `Sales` failed its health check and is now failed",
     )
