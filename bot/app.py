@@ -48,7 +48,6 @@ from handlers.notifier import SlackNotifier
 from handlers.parsing import Malformed
 from handlers.signature import SlackSignature
 from handlers.teams import OwnTeamsOnly
-from storage import migrate
 from storage.db import Database, background
 from storage.slack_installations import SealedInstallationStore, SignedOAuthStateStore
 

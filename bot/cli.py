@@ -89,12 +89,14 @@ def _configure_logging(settings: Settings) -> None:
 
 
 async def _upgrade(settings: Settings) -> int:
+    from bot.startup import open_database
     from storage import migrate
-    from storage.db import Database
 
-    db = Database(settings.database_url)
+    try:  # a database that cannot be reached or opened: one line naming ZOOMCAL_DATABASE_URL
+        db = await open_database(settings.database_url, migrate_db=True)
+    except SettingsError as exc:
+        return _settings_problems(exc)
     try:
-        await migrate.upgrade(db.engine)
         print(f"database at revision {await migrate.current(db.engine)}")
     finally:
         await db.close()

@@ -101,12 +101,15 @@ async def open_database(url: str, *, migrate_db: bool) -> Database:
 def _where(url: str) -> str:
     parts = make_url(url)  # never the password
     if parts.get_backend_name() == "sqlite":
-        return f"the SQLite database {parts.database} could not be opened"
-    host = f"{parts.host or 'localhost'}:{parts.port or 5432}"
-    return f"the database {parts.database or ''} at {host} could not be reached".replace("  ", " ")
+        return f"could not open the SQLite database {parts.database}"
+    name = f" {parts.database}" if parts.database else ""
+    return f"could not connect to the database{name} at {parts.host or 'localhost'}:{parts.port or 5432}"
 
 
 def _why(exc: BaseException) -> str:
+    """The driver's own words: SQLAlchemy's wrapper, then the adapter's, hide them."""
     cause = exc.orig if isinstance(exc, DBAPIError) and exc.orig is not None else exc
+    if cause.__cause__ is not None and not isinstance(cause, OSError):
+        cause = cause.__cause__  # asyncpg's error (InvalidCatalogNameError …) behind the DB-API adapter's
     detail = str(cause).strip().splitlines()[0] if str(cause).strip() else ""
     return f"({type(cause).__name__}: {detail})" if detail else f"({type(cause).__name__})"

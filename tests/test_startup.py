@@ -141,3 +141,18 @@ async def test_slack_unreachable_at_the_default_url_does_not_name_a_variable_nev
     [line] = failed.value.problems
     assert "SLACK_API_URL" not in line
     assert line.startswith("Slack could not be reached at https://slack.com/api/ to check SLACK_BOT_TOKEN")
+
+
+async def test_db_upgrade_names_the_database_it_cannot_open(workdir):
+    missing = workdir / "no" / "such"
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot.cli", "db", "upgrade", cwd=workdir,
+        env=os.environ | {"ZOOMCAL_DATABASE_URL": f"sqlite+aiosqlite:///{missing / 'zoomcal.db'}"},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )
+    out, err = await asyncio.wait_for(process.communicate(), 120)
+    assert process.returncode == 2
+    assert (out + err).decode().splitlines() == [
+        f"zoomcal: ZOOMCAL_DATABASE_URL: the folder {missing} does not exist (create it first)"
+    ]
+    assert list(workdir.iterdir()) == []
