@@ -1,4 +1,4 @@
-# zoomcal: one replica. Run several behind a load balancer on one PostgreSQL (README:
+# zoomcal: one replica. Run several behind a load balancer on one PostgreSQL (docs/deploy.md:
 # "Several replicas on PostgreSQL"). Settings come from the environment, as everywhere.
 FROM python:3.11-slim
 
