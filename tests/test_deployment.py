@@ -19,7 +19,7 @@ import pytest
 import yaml
 from sqlalchemy.engine import make_url
 
-from bot.config import Purpose, load_settings
+from bot.config import Purpose, SettingsError, load_settings
 
 ROOT = Path(__file__).resolve().parent.parent
 COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
@@ -166,7 +166,7 @@ def test_env_example_is_a_valid_env_file_with_no_secrets_and_every_required_sett
     assert not entries["ZOOMCAL_DATABASE_URL"][1]
     # As shipped, the file loads only with the blanks filled in: zoomcal names each blank required variable.
     env = {name: value for name, (value, is_set) in entries.items() if is_set}
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(SettingsError) as refused:
         load_settings(env, Purpose.SERVE)
     for name in ("SLACK_SIGNING_SECRET", "ZOOMCAL_ENCRYPTION_KEY", "MS_CLIENT_ID"):
         assert name in str(refused.value)
