@@ -1,7 +1,7 @@
 """The deployment files agree with each other, with the code and with the contract.
 
 No container runtime runs here, so these read compose.yaml, .env.example, the Dockerfile and
-deploy/nginx.conf and check what a platform team relies on: the order services start in,
+docs/examples/nginx.conf and check what a platform team relies on: the order services start in,
 ports, volumes, the image's entrypoint and data volume, and that the env file names exactly
 the contract's variables.
 """
@@ -132,7 +132,7 @@ def test_the_proxy_publishes_one_port_and_forwards_to_the_replicas_port():
     assert (host_ip, host_port) == ("127.0.0.1", "3000"), "TLS is terminated in front, on the host"
     assert re.search(rf"^\s*listen {container_port};", NGINX, re.M)
     assert re.search(rf"set \$zoomcal http://zoomcal:{port};", NGINX) and "proxy_pass $zoomcal;" in NGINX
-    assert "./deploy/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in SERVICES["proxy"]["volumes"]
+    assert "./docs/examples/nginx.conf:/etc/nginx/conf.d/default.conf:ro" in SERVICES["proxy"]["volumes"]
     # zoomcal answers 413 past 1 MiB itself, so the proxy must let such a body through.
     assert re.search(r"client_max_body_size 2m;", NGINX)
 
