@@ -26,7 +26,7 @@ COMPOSE = yaml.safe_load((ROOT / "compose.yaml").read_text())
 SERVICES = COMPOSE["services"]
 ENV_EXAMPLE = (ROOT / ".env.example").read_text()
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
-NGINX = (ROOT / "deploy" / "nginx.conf").read_text()
+NGINX = (ROOT / "docs" / "examples" / "nginx.conf").read_text()
 
 # CI clones the project with shared/ beside it; a helper's worktree sees it at /work/shared.
 CONTRACTS = [ROOT.parent / "shared" / "CONTRACT.md", Path("/work/shared/CONTRACT.md")]
