@@ -62,8 +62,7 @@ class _ClientGiven(logging.Filter):
         return record.getMessage() != warning_client_prioritized_and_token_skipped()
 
 
-BOLT_LOG = logging.getLogger("slack_bolt")
-BOLT_LOG.addFilter(_ClientGiven())
+logging.getLogger("slack_bolt").addFilter(_ClientGiven())
 MAX_BODY = 1024 * 1024  # Slack requests over 1 MiB get 413
 # Slack sends a request's few kilobytes at once and waits 3 s for the answer: a body still arriving
 # after that can never be answered in time, so the request is dropped (408) instead of being waited on.

@@ -108,7 +108,7 @@ def parse(text: str) -> Command:
 
 
 def _no_target(verb: Verb, rest: str) -> Command:
-    word, _, after = rest.partition(" ")
+    word = rest.partition(" ")[0]
     if not rest:
         return Command(verb, problem=f"`{verb}` needs `account` or `group <name>`.")
     if word.lower() == "group":
