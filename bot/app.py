@@ -14,12 +14,13 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import logs, metrics, pages
+from bot import logs, metrics, pages, startup
 from bot.clients.http import client_session, ssl_context
 from bot.clients.microsoft import MicrosoftClient
 from bot.clients.zoom import ZoomClient
@@ -47,11 +48,21 @@ from handlers.notifier import SlackNotifier
 from handlers.parsing import Malformed
 from handlers.signature import SlackSignature
 from handlers.teams import OwnTeamsOnly
-from storage import migrate
 from storage.db import Database, background
 from storage.slack_installations import SealedInstallationStore, SignedOAuthStateStore
 
 log = logging.getLogger(__name__)
+
+
+class _ClientGiven(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, then warns that the
+    client's token wins. Our client carries that same setting's token: the warning says nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+logging.getLogger("slack_bolt").addFilter(_ClientGiven())
 MAX_BODY = 1024 * 1024  # Slack requests over 1 MiB get 413
 # Slack sends a request's few kilobytes at once and waits 3 s for the answer: a body still arriving
 # after that can never be answered in time, so the request is dropped (408) instead of being waited on.
@@ -85,17 +96,22 @@ class Runtime:
 
 
 async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_mode: bool = False) -> Runtime:
-    db = Database(settings.database_url)
-    if migrate_db:
-        await migrate.upgrade(db.engine)
     tls = ssl_context(settings.ca_bundle)
     http = client_session(settings.ca_bundle)
 
-    def slack_client(token: str | None) -> AsyncWebClient:
-        return AsyncWebClient(token=token, base_url=settings.slack_api_url + "/", session=http, ssl=tls)
+    def slack_client(token: str | None, **options) -> AsyncWebClient:
+        return AsyncWebClient(token=token, base_url=settings.slack_api_url + "/", session=http, ssl=tls, **options)
 
     slack = slack_client(settings.slack_bot_token)  # in multi-workspace mode, tokenless: Bolt sets each request's
-    teams = await slack_teams(settings, slack)  # one auth.test at start in single-workspace mode
+    try:
+        # Slack first: the database (opening a SQLite file creates it) only once the settings hold.
+        # One auth.test at start in single-workspace mode, not retried: a failed start says why in one
+        # line, and whatever supervises the process starts it again.
+        teams = await slack_teams(settings, slack_client(settings.slack_bot_token, retry_handlers=[]))
+        db = await startup.open_database(settings.database_url, migrate_db=migrate_db)
+    except BaseException:
+        await http.close()
+        raise
     vault = Vault(settings.encryption_keys)
     store = None
     if settings.multi_workspace:

@@ -43,6 +43,7 @@ class Command:
     count: int = DEFAULT_AUDIT_COUNT
     email: str = ""  # whom `check` asks about
     problem: str | None = None  # set when the text was not understood
+    misnamed: str = ""  # what followed the verb, when it may be a group named without the word `group`
 
 
 USAGE = {
@@ -54,6 +55,15 @@ USAGE = {
     Verb.VERIFY: "/zoomcal verify account | group <name>",
     Verb.CHECK: "/zoomcal check <email>",
     Verb.AUDIT: "/zoomcal audit [<count>]",
+}
+EXAMPLES = {  # one per verb, shown with its usage line when a command was not understood
+    Verb.STATUS: "/zoomcal status group Sales",
+    Verb.GROUPS: "/zoomcal groups sales",
+    Verb.ENABLE: "/zoomcal enable group Sales",
+    Verb.DISABLE: "/zoomcal disable account",
+    Verb.VERIFY: "/zoomcal verify group Sales",
+    Verb.CHECK: "/zoomcal check ann@example.com",
+    Verb.AUDIT: "/zoomcal audit 50",
 }
 
 
@@ -93,8 +103,20 @@ def parse(text: str) -> Command:
     if verb is Verb.STATUS and not rest:
         return Command(verb)
     if target is None:
-        return Command(verb, problem=f"Usage: `{USAGE[verb]}`")
+        return _no_target(verb, rest)
     return Command(verb, target)
+
+
+def _no_target(verb: Verb, rest: str) -> Command:
+    word = rest.partition(" ")[0]
+    if not rest:
+        return Command(verb, problem=f"`{verb}` needs `account` or `group <name>`.")
+    if word.lower() == "group":
+        return Command(verb, problem="`group` needs the group's name.")
+    if word.lower() == "account":
+        return Command(verb, problem="`account` takes nothing after it.")
+    shown = rest if len(rest) <= 80 else rest[:79] + "…"
+    return Command(verb, problem=f"“{shown}” is neither `account` nor `group <name>`.", misnamed=clean_name(rest))
 
 
 def _target(rest: str) -> Target | None:
@@ -113,14 +135,13 @@ _MAILTO = re.compile(r"<mailto:([^|>]*)(?:\|[^>]*)?>")  # Slack's form, should t
 
 
 def _check(rest: str) -> Command:
-    usage = f"Usage: `{USAGE[Verb.CHECK]}`, with the Zoom user's email address"
     if not rest:
-        return Command(Verb.CHECK, problem=usage)
+        return Command(Verb.CHECK, problem="`check` needs the Zoom user's email address.")
     email = _MAILTO.fullmatch(rest)
     email = email.group(1) if email else rest.strip(QUOTES + "<>")
     if len(email) > 254 or not _EMAIL.fullmatch(email):
         shown = rest if len(rest) <= 80 else rest[:79] + "…"
-        return Command(Verb.CHECK, problem=f"“{shown}” is not an email address. {usage}")
+        return Command(Verb.CHECK, problem=f"“{shown}” is not an email address.")
     return Command(Verb.CHECK, email=email)
 
 
@@ -129,4 +150,4 @@ def _audit(rest: str) -> Command:
         return Command(Verb.AUDIT)
     if re.fullmatch(r"\d{1,6}", rest) and 1 <= int(rest) <= MAX_AUDIT_COUNT:
         return Command(Verb.AUDIT, count=int(rest))
-    return Command(Verb.AUDIT, problem=f"Usage: `{USAGE[Verb.AUDIT]}` with a count from 1 to {MAX_AUDIT_COUNT}")
+    return Command(Verb.AUDIT, problem=f"The count is a whole number from 1 to {MAX_AUDIT_COUNT}.")

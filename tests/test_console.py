@@ -99,7 +99,7 @@ def test_help_and_unclear_input_get_clear_answers():
     assert "I don't know the command “frobnicate”" in answer_to(out, "/zoomcal frobnicate")
     assert "Unknown command “frobnicate”" in answer_to(out, "frobnicate")
     assert "Only /zoomcal is installed" in answer_to(out, "/jira create")
-    assert "There is no button [3]" in answer_to(out, "click 3")
+    assert "There is no button or link [3]: the latest answer showed none." in answer_to(out, "click 3")
     assert "Usage: click N" in answer_to(out, "click")
     assert "No dialog is open" in answer_to(out, "submit")
     assert "No consent page is open" in answer_to(out, "accept")
@@ -184,7 +184,7 @@ def test_people_check_the_domain_warning_and_a_health_check_failing_and_recoveri
     assert "deleted from Contoso now (`revoke`)" in answers["people"][1]
     in_order(
         failed,
-        "Sales: failed; it is now failed: ", "AADSTS7000229",
+        "Sales: active → failed: ", "AADSTS7000229",
         "zoomcal in #zoomcal-audit:", "the health check · the group `Sales` · health check failed · failed",
         "zoomcal → direct message:", "the group `Sales` failed its health check and is now failed",
     )
@@ -200,6 +200,38 @@ def test_people_check_the_domain_warning_and_a_health_check_failing_and_recoveri
     status = answers["/zoomcal status group Sales"][0]
     assert "Sales: active" in status and re.search(r"Last health check: .*: passed", status)
     assert "`fabrikam.com` (2 users)" in status
+
+
+def test_numbers_name_the_latest_answers_buttons_and_links_and_say_which_is_which():
+    result = console(
+        "/zoomcal enable group Sales",
+        "submit",
+        "click 9",
+        "open 1",
+        "accept",
+        "/zoomcal disable group Sales",
+        "open 1",
+        "click 1",
+        "yes",
+        "click 1",
+        "/zoomcal help",
+        "click 1",
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    answers = _answers(out)
+    # After the consent link's DM: [9] names what the latest answer holds, the link among it.
+    missing = answers["click 9"][0]
+    assert missing.startswith("There is no button or link [9] in the latest answer: it showed [1] ")
+    assert "[1] Grant admin consent (link)" in missing
+    assert "+-- browser: Permissions requested" in answers["open 1"][0]
+    assert "[1] is a button (Disable and Delete), not a link: type `click 1`." in answers["open 1"][1]
+    assert "Slack asks: Disable for Sales" in answers["click 1"][0]
+    assert "replacing the message" in answers["yes"][0]
+    # The disable replaced its message: its button is gone, and nothing is sent to the bot again.
+    gone = answers["click 1"][1]
+    assert gone.strip() == "There is no button or link [1]: the latest answer showed none."
+    assert gone.strip() == answers["click 1"][2].strip(), "help shows no buttons either"
 
 
 def test_the_account_domain_check_flags_only_the_foreign_domain():

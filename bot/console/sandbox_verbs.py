@@ -74,7 +74,7 @@ def _result(check: HealthCheck) -> str:
         return f"{name}: passed; it is active again" if check.changed else f"{name}: passed (still active)"
     if check.result == "failed":
         if check.changed:
-            return f"{name}: failed; it is now {Status.FAILED}{detail}"
+            return f"{name}: {Status.ACTIVE} → {Status.FAILED}{detail}"  # checks run on active scopes only
         return f"{name}: failed (still {check.status}; nobody is told again){detail}"
     if check.result == "inconclusive":
         return f"{name}: inconclusive (nothing learned; still {check.status}){detail}"

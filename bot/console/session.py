@@ -170,8 +170,10 @@ class Session:
         if self.dialogs.top is None:
             self.say("No dialog is open.")
             return
-        for view_id in self.dialogs.close_top():
+        closed = self.dialogs.close_top()
+        for view_id in closed:
             self.sandbox.slack.views.pop(view_id, None)  # closed in Slack: the bot can no longer update it
+        self.buttons.close_views(closed)
         self._show_dialog(Buttons(), closed_note=True)
 
     async def _set(self, args: list[str]) -> None:
@@ -205,7 +207,7 @@ class Session:
         if button is None:
             return
         if not button.url:
-            self.say(f"Button [{args[0]}] is not a link; use `click {args[0]}`.")
+            self.say(f"[{args[0]}] is a button ({button.label}), not a link: type `click {args[0]}`.")
             return
         await self._visit(button)
 
@@ -281,7 +283,8 @@ class Session:
             self.say("(the bot is still working; its answers will show after your next command)")
         elif not lines and not dialog_changed and not quiet_if_nothing:
             self.say("(the bot showed nothing in Slack)")
-        if shown.items:
+        if lines or dialog_changed:
+            # Numbers name what the latest answer showed: a replaced message's buttons are gone with it.
             self.buttons = shown
 
     def _track(self, post: Post) -> None:
@@ -309,11 +312,7 @@ class Session:
             return None
         button = self.buttons.get(int(args[0]))
         if button is None:
-            count = len(self.buttons.items)
-            known = {0: "no buttons are shown yet", 1: "the last answer showed button [1] only"}.get(
-                count, f"the last answer showed buttons [1] to [{count}]"
-            )
-            self.say(f"There is no button [{args[0]}]: {known}.")
+            self.say(self.buttons.missing(int(args[0])))
         return button
 
     async def _help(self, _args: list[str]) -> None:

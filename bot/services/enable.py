@@ -51,14 +51,25 @@ class EnableService(ServiceBase):
         if not await self.permitted(actor, None, f"enable {target_words(target)}"):
             return Refused()
         scope = await self.resolve(target)
-        return EnableForm(scope, version=await self.shown_version(scope)) if isinstance(scope, Scope) else scope
+        return await self._form(scope) if isinstance(scope, Scope) else scope
 
     @answers_upstream_failures
     async def prepare_for(self, actor: Actor, scope: Scope) -> EnableForm | Refused | Failure:
         """The enable modal for a scope already chosen (the Home tab's Enable button)."""
         if not await self.permitted(actor, scope, "enable"):
             return Refused()
-        return EnableForm(scope, version=await self.shown_version(scope))
+        return await self._form(scope)
+
+    async def _form(self, scope: Scope) -> EnableForm:
+        """The dialog for the scope as it stands: an `active` one names its organisation, since a new
+        consent replaces its credentials; a `pending` one, since a new link replaces the open one."""
+        row = (await self.deps.states.current()).rows.get((scope.kind.value, scope.group_id))
+        if row is None:
+            return EnableForm(scope)
+        organization = None
+        if row.status == Status.ACTIVE and row.credential is not None:
+            organization = (self.open_credentials(row.credential) or {}).get("organization")
+        return EnableForm(scope, version=row.version, status=Status(row.status), organization=organization)
 
     @answers_upstream_failures
     async def request_consent(

@@ -43,7 +43,7 @@ def _help(is_admin: bool, problem: str | None = None) -> HelpText:
     verbs = (Verb.HELP, *ADMIN_VERBS) if is_admin else (Verb.HELP,)
     commands = tuple(USAGE[v] for v in verbs)
     if is_admin:
-        commands = ("/zoomcal (opens the configuration dialog)", *commands)
+        commands = ("/zoomcal", *commands)  # shown with what it does
     return HelpText(commands, is_admin, problem)
 
 

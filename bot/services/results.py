@@ -37,6 +37,17 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class UsageHint:
+    """A command of a known verb not understood: what was wrong, that verb's usage and an example,
+    and the commands the user may have meant (a group named without the word `group`)."""
+
+    problem: str
+    usage: str
+    example: str
+    did_you_mean: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class UnknownGroup:
     name: str
     suggestions: tuple[str, ...]
@@ -225,6 +236,8 @@ class EnableForm:
     scope: Scope
     choices: Choices = field(default_factory=Choices)
     version: int = 0  # the scope's version when the dialog opened: its submission acts on this state only
+    status: Status | None = None  # the scope's own setting, when it has one
+    organization: str | None = None  # the Microsoft organisation of an `active` scope's credentials
 
 
 @dataclass(frozen=True)

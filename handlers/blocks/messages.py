@@ -37,6 +37,7 @@ from bot.services.results import (
     ScopeStatus,
     StatusReport,
     UnknownGroup,
+    UsageHint,
     UserCheck,
     Verified,
 )
@@ -120,8 +121,21 @@ def _(result: UnknownGroup) -> dict:
 
 
 @message.register
+def _(result: UsageHint) -> dict:
+    if result.did_you_mean:  # the group named without the word `group`: what was likely meant says enough
+        meant = [code(command, 200) for command in result.did_you_mean]
+        first = "Did you mean " + (meant[0] if len(meant) == 1 else ", ".join(meant[:-1]) + " or " + meant[-1]) + "?"
+    else:
+        first = escape(result.problem)
+    lines = [first, f"Usage: {code(result.usage)}"]
+    if result.example:
+        lines.append(f"For example: {code(result.example)}")
+    return _message("\n".join(lines))
+
+
+@message.register
 def _(result: HelpText) -> dict:
-    lines = [f"`{escape(c)}`" for c in result.commands]
+    lines = [f"`{escape(c)}`" + (" opens the configuration dialog" if c == "/zoomcal" else "") for c in result.commands]
     intro = "*zoomcal* manages Zoom's Office 365 calendar and mail integration. You may run:"
     if not result.is_admin:
         intro += "\n_Only Zoom account owners and admins may see or change the integration._"
@@ -160,7 +174,7 @@ def _(result: StatusReport) -> dict:
     blocks: list[Block] = [HeaderBlock(text=title[:150])]
     if not result.scopes:
         blocks.append(section("No Zoom groups match." if result.query else "No Zoom groups."))
-    blocks += sections([status_line(item) for item in result.scopes])
+    blocks += sections([listing_line(item) for item in result.scopes])
     blocks += pager(result, ids.PAGE_PREVIOUS_ACTION, ids.PAGE_NEXT_ACTION)
     # The notification's fallback text: the blocks show the lines (repeating them doubled the answer).
     text = "Zoom groups" if result.listing == "groups" else "Zoom calendar integration status"
@@ -193,6 +207,14 @@ def status_line(item: ScopeStatus) -> str:
     return line
 
 
+def listing_line(item: ScopeStatus) -> str:
+    """A scope in the `status` listing: a failed one with its reason (Microsoft's words, quoted)."""
+    line = status_line(item)
+    if item.status is Status.FAILED and item.detail and not item.key_problem:
+        line += f": {code(item.detail, 200)}"
+    return line
+
+
 def status_detail(item: ScopeStatus) -> str:
     lines = [f"*{escape(scope_words(item.scope))}*: {item.status.value}"]
     if item.organization:
@@ -210,7 +232,7 @@ def status_detail(item: ScopeStatus) -> str:
         lines.append(f"Reason: {reason}")
     if item.key_problem and item.detail != KEY_PROBLEM:
         lines.append(f"{escape(KEY_PROBLEM)}.")
-    if item.status is Status.ACTIVE:
+    if item.status is Status.ACTIVE and item.last_verified_at is not None:  # never: the consent and checks speak
         lines.append(f"Last verified: {when(item.last_verified_at)}")
     lines += health_lines(item)
     if item.status is Status.DISABLED:
@@ -381,9 +403,9 @@ def _(result: UserCheck) -> dict:
     else:
         lines = [f"The setting of {name} applies to {email}."]
     if result.key_problem:
-        lines.append(f"{name} is failed on this server: {escape(KEY_PROBLEM)}. Microsoft was not asked.")
+        lines.append(f"Microsoft Graph was not asked: {name} shows `failed` on this server. {escape(KEY_PROBLEM)}.")
     elif result.status is not Status.ACTIVE:
-        lines.append(f"{name} is {result.status.value}, so Microsoft Graph was not asked.")
+        lines.append(f"Microsoft Graph was not asked: the status of {name} is `{result.status.value}`.")
     elif result.error:
         lines.append(f":warning: The calendar could not be checked: {code(result.error)}.")
     else:

@@ -69,8 +69,10 @@ def zoomcal_command(services: Services, jobs: JobQueue, tasks: Tasks, workspaces
 
 async def read(services: Services, actor: Actor, command: Command):
     """The answer of a command that changes nothing."""
-    if command.problem is not None or command.verb is Verb.HELP:
+    if command.verb is Verb.HELP:  # asked for, or a verb zoomcal does not know
         return await services.overview.help(actor, command.problem)
+    if command.problem is not None:
+        return await services.usage.hint(actor, command)
     match command.verb:
         case Verb.STATUS:
             return await services.overview.status(actor, command.target)
