@@ -206,7 +206,8 @@ def test_the_account_domain_check_flags_only_the_foreign_domain():
     """The tenant verifies the console user's own domain: only fabrikam.com is named for the account."""
     out = console("/zoomcal enable account", "submit", "open 1", "accept").stdout
     warning = next(line for line in answer_to(out, "accept").splitlines() if "not verified" in line)
-    assert "2 of 6 Zoom users" in warning and "`fabrikam.com` (2 users)" in warning
+    # you, ada, ben, cleo and the deputies cara and gus on contoso.com; dev and eli on fabrikam.com
+    assert "2 of 8 Zoom users" in warning and "`fabrikam.com` (2 users)" in warning
     assert "contoso.com" not in warning
 
 
