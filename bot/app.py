@@ -143,7 +143,7 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
         Deps(
             db=db,
             vault=vault,
-            access=AccessPolicy(workspaces, zoom, settings.admins, teams),
+            access=AccessPolicy(workspaces, zoom, settings.admins, teams, group_admins=settings.group_admins),
             directory=directory,
             microsoft=microsoft,
             notifier=SlackNotifier(workspaces, settings.audit_channel, teams.home),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 
 QUOTES = "\"'“”‘’„«»"
@@ -26,9 +26,20 @@ class Verb(StrEnum):
 
 @dataclass(frozen=True)
 class Target:
-    """`account`, or `group <name>` with the name as typed (unresolved)."""
+    """`account`, or `group <name>` with the name as typed (unresolved).
+
+    ``group_name`` is the name with its whitespace folded (for answers and the audit trail); ``spelled``
+    keeps the characters as typed (a no-break space too), so a name typed exactly as Zoom spells it
+    names that group; ``group_id`` is set when a button picked one group among several of that name.
+    """
 
     group_name: str | None = None
+    spelled: str | None = field(default=None, compare=False)
+    group_id: str | None = field(default=None, compare=False)
+
+    @property
+    def typed(self) -> str:
+        return self.spelled or self.group_name or ""
 
     @property
     def is_account(self) -> bool:
@@ -80,11 +91,24 @@ def clean_name(text: str) -> str:
     return name
 
 
+def spelled_name(text: str) -> str:
+    """A name as typed, for exact matching: outer whitespace and optional quotes go, the characters
+    between them stay (control characters aside, as in ``clean_name``)."""
+    if not (text.isascii() and text.isprintable()):
+        text = "".join(ch for ch in text if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cs"))
+    name = text.strip()
+    while len(name) >= 2 and name[0] in QUOTES and name[-1] in QUOTES:
+        name = name[1:-1].strip()
+    return name
+
+
 def parse(text: str) -> Command:
-    text = " ".join((text or "").split())
+    raw = (text or "").strip()
+    text = " ".join(raw.split())
     if not text:
         return Command(Verb.CONFIGURE)
     word, _, rest = text.partition(" ")
+    raw_rest = raw[len(raw.split(None, 1)[0]):].strip()
     try:
         verb = Verb(word.lower())
     except ValueError:
@@ -99,7 +123,7 @@ def parse(text: str) -> Command:
         return _audit(rest)
     if verb is Verb.CHECK:
         return _check(rest)
-    target = _target(rest)
+    target = _target(rest, raw_rest)
     if verb is Verb.STATUS and not rest:
         return Command(verb)
     if target is None:
@@ -119,13 +143,15 @@ def _no_target(verb: Verb, rest: str) -> Command:
     return Command(verb, problem=f"“{shown}” is neither `account` nor `group <name>`.", misnamed=clean_name(rest))
 
 
-def _target(rest: str) -> Target | None:
+def _target(rest: str, raw_rest: str) -> Target | None:
     word, _, name = rest.partition(" ")
     if word.lower() == "account" and not name:
         return Target()
     if word.lower() == "group":
         name = clean_name(name)
-        return Target(name) if name else None
+        parts = raw_rest.split(None, 1)
+        spelled = spelled_name(parts[1]) if len(parts) > 1 else ""
+        return Target(name, spelled if spelled != name else None) if name else None
     return None
 
 

@@ -238,7 +238,8 @@ def test_the_account_domain_check_flags_only_the_foreign_domain():
     """The tenant verifies the console user's own domain: only fabrikam.com is named for the account."""
     out = console("/zoomcal enable account", "submit", "open 1", "accept").stdout
     warning = next(line for line in answer_to(out, "accept").splitlines() if "not verified" in line)
-    assert "2 of 6 Zoom users" in warning and "`fabrikam.com` (2 users)" in warning
+    # you, ada, ben, cleo and the deputies cara and gus on contoso.com; dev and eli on fabrikam.com
+    assert "2 of 8 Zoom users" in warning and "`fabrikam.com` (2 users)" in warning
     assert "contoso.com" not in warning
 
 
@@ -249,3 +250,29 @@ def _answers(transcript: str) -> dict[str, list[str]]:
         command, _, answer = chunk.partition("\n")
         found.setdefault(command, []).append(answer)
     return found
+
+
+def test_people_shows_custom_roles_and_group_admins_and_as_acts_as_them():
+    """A newcomer tries Zoom's role model: a custom role with AccountSetting:Edit, and Sales' group admin."""
+    result = console(
+        "people",
+        "as gus@contoso.com",
+        "/zoomcal help",
+        "/zoomcal status group Sales",
+        "/zoomcal status",
+        "as cara@contoso.com",
+        "/zoomcal status",
+        "as you",
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    listed = answer_to(out, "people")
+    assert re.search(r"cara@contoso\.com +Calendar Admin \(AccountSetting:Edit\) +-", listed), listed
+    assert re.search(r"gus@contoso\.com +Member +Sales \(group admin\)", listed), listed
+    assert "Zoom role Member" in answer_to(out, "as gus@contoso.com")
+    assert "groups you administer" in answer_to(out, "/zoomcal help")
+    assert "Sales: inherits account" in answer_to(out, "/zoomcal status group Sales")
+    statuses = out.split("> /zoomcal status\n")
+    assert "only Zoom account owners and admins" in statuses[1].split("\n> ")[0], "a group admin reads no listing"
+    assert "Zoom calendar integration status" in statuses[2].split("\n> ")[0], "a custom role with AccountSetting:Edit does"
+    assert "Zoom role Owner" in answer_to(out, "as you")

@@ -339,7 +339,10 @@ async def test_when_the_dm_fails_the_modal_still_shows_the_link(stack):
     view = await open_enable_modal(stack, "enable account")
     stack.slack.fail_next("chat.postMessage", 200, {"ok": False, "error": "cannot_dm_bot"})
     await stack.submit_view(view)
-    [update] = await stack.slack.wait_for("views.update")
+    # The outcome's update, not a placeholder's (a dialog whose checks were slow under load opens as one).
+    [update] = await stack.slack.wait_for(
+        lambda r: "views.update" in r.path and "pending" in json.dumps(r.args().get("view"))
+    )
     shown = json.dumps(update.args()["view"])
     request = (await rows(stack, ConsentRequest))[0]
     links = re.findall(r'"url": "([^"]+)"', shown)

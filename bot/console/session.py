@@ -27,6 +27,7 @@ Console commands:
   show                show the open dialog again
   home                open the bot's App Home tab
   people              the sandbox's Zoom users: whom to `/zoomcal check`, and what it answers
+  as EMAIL            act as another sandbox user in Slack (`as cara@contoso.com`, `as you` to come back)
   revoke | restore    as Contoso's Entra admin: delete zoomcal's app (its consent), or consent again
   health              run zoomcal's health check of the active scopes now, and show what the bot did
   help                this text;  quit: leave (so do Ctrl-D, the end of input, and Ctrl-C)"""
@@ -67,7 +68,7 @@ class Session:
             "help": self._help, "click": self._click, "yes": self._yes, "no": self._no, "open": self._open,
             "accept": self._accept, "decline": self._decline, "set": self._set, "submit": self._submit,
             "cancel": self._cancel, "close": self._cancel, "show": self._show, "home": self._home,
-            "people": self._people, "revoke": self._revoke, "restore": self._restore, "health": self._health,
+            "people": self._people, "as": self._as, "revoke": self._revoke, "restore": self._restore, "health": self._health,
         }.get(verb)
         if handler is None:
             self.say(f"Unknown command “{words[0]}”. Type `help` for the console's commands, "
@@ -245,6 +246,9 @@ class Session:
 
     async def _people(self, _args: list[str]) -> None:
         self.say(*sandbox_verbs.people(self.sandbox))
+
+    async def _as(self, args: list[str]) -> None:
+        self.say(*sandbox_verbs.act_as(self.sandbox, self.user, args[0] if args else ""))
 
     async def _revoke(self, _args: list[str]) -> None:
         self.say(*sandbox_verbs.revoke(self.sandbox))

@@ -12,7 +12,7 @@ import asyncio
 import difflib
 import itertools
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.clients.zoom import ZoomClient, ZoomGroup
@@ -35,8 +35,10 @@ class GroupIndex:
     synced_at: datetime | None
     checked: float  # event-loop time of the last check against the database
     listing: list[tuple[str, str, str, int]]  # (folded name, id, name, members), in name order
-    groups: dict[str, tuple[str, str, int]]  # folded name → (id, name, members); of twins, the first listed
+    groups: dict[str, tuple[tuple[str, str, int], ...]]  # folded name → each (id, name, members) of that name
     generation: int = 0
+    exact: dict[str, tuple[tuple[str, str, int], ...]] = field(default_factory=dict)  # name as Zoom spells it → groups
+    ids: dict[str, tuple[str, str, int]] = field(default_factory=dict)  # group id → (id, name, members)
 
     def page(self, query: str, offset: int, limit: int) -> tuple[list[ZoomGroup], int]:
         """Groups whose names contain ``query`` (any case), in name order: one page and the total."""
@@ -45,6 +47,25 @@ class GroupIndex:
         if wanted:
             listing = [row for row in listing if wanted in row[0]]
         return [ZoomGroup(gid, real, n) for _, gid, real, n in listing[offset : offset + max(0, limit)]], len(listing)
+
+
+@dataclass(frozen=True)
+class GroupMatch:
+    """What a typed group name names: one ``group``; or, when it folds to several names and none is
+    typed exactly, each ``candidate``; or neither, and the closest names (``suggestions``)."""
+
+    group: ZoomGroup | None = None
+    candidates: tuple[ZoomGroup, ...] = ()
+    suggestions: tuple[str, ...] = ()
+
+
+def _match(index: GroupIndex, name: str) -> GroupMatch | None:
+    """A name typed exactly as Zoom spells it names that group; otherwise the caseless match, if one."""
+    for found in (index.exact.get(name), index.groups.get(fold(name))):
+        if found:
+            groups = tuple(ZoomGroup(*g) for g in found)
+            return GroupMatch(groups[0]) if len(groups) == 1 else GroupMatch(candidates=groups)
+    return None
 
 
 class GroupDirectory:
@@ -107,8 +128,8 @@ class GroupDirectory:
             await asyncio.sleep(0.1)
         await self.refresh()
 
-    async def find(self, name: str) -> tuple[ZoomGroup | None, tuple[str, ...]]:
-        """The group named ``name`` (any case), or None and the closest names."""
+    async def find(self, name: str) -> GroupMatch:
+        """The group ``name`` names (see ``_match``), the groups it could name, or the closest names."""
         await self._ensure_loaded()
         wanted = fold(name)
         index = await self._current()
@@ -116,10 +137,20 @@ class GroupDirectory:
             index = await self._current(force=True)
         if wanted not in index.groups and await self.refresh(older_than=self.refresh_on_miss_after):
             index = await self._current(force=True)  # a group created in Zoom since the last refresh
-        found = index.groups.get(wanted)
+        found = _match(index, name)
         if found is not None:
-            return ZoomGroup(*found), ()
-        return None, closest(name, [(folded, real) for folded, (_, real, _) in index.groups.items()])
+            return found
+        names = [(folded, real) for folded, twins in index.groups.items() for _, real, _ in twins]
+        return GroupMatch(suggestions=closest(name, names))
+
+    async def by_id(self, group_id: str) -> ZoomGroup | None:
+        """The group with this Zoom id, as the directory knows it (None: no such group, now)."""
+        await self._ensure_loaded()
+        index = await self._current()
+        if group_id not in index.ids:
+            index = await self._current(force=True)
+        found = index.ids.get(group_id)
+        return ZoomGroup(*found) if found is not None else None
 
     async def index(self) -> GroupIndex:
         """The groups as this replica knows them (rechecked against the database every few seconds)."""
@@ -172,10 +203,15 @@ class GroupDirectory:
             listing = await repo.directory.names(self._account)
         # Sorted here, not by the database, so every replica and database orders names alike.
         listing.sort()
-        groups: dict[str, tuple[str, str, int]] = {}
+        groups: dict[str, tuple[tuple[str, str, int], ...]] = {}
+        exact: dict[str, tuple[tuple[str, str, int], ...]] = {}
+        ids: dict[str, tuple[str, str, int]] = {}
         for folded, gid, real, n in listing:
-            groups.setdefault(folded, (gid, real, n))  # of same-named groups, the lowest id wins
-        self._index = GroupIndex(synced_at, checked, listing, groups, next(_GENERATIONS))
+            # Names that fold together ("Straße", "Strasse") are kept side by side: neither wins.
+            groups[folded] = (*groups.get(folded, ()), (gid, real, n))
+            exact[real] = (*exact.get(real, ()), (gid, real, n))
+            ids[gid] = (gid, real, n)
+        self._index = GroupIndex(synced_at, checked, listing, groups, next(_GENERATIONS), exact, ids)
         return self._index
 
 

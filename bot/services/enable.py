@@ -6,6 +6,7 @@ from bot.command import Target
 from bot.domain import Action, Actor, Choices, Scope, Status
 from bot.services import consent
 from bot.services.base import (
+    Judged,
     ServiceBase,
     answers_upstream_failures,
     new_correlation,
@@ -13,6 +14,7 @@ from bot.services.base import (
 )
 from bot.services.results import (
     AlreadySubmitted,
+    AmbiguousGroup,
     ConsentLinkSent,
     EnableForm,
     Failure,
@@ -46,12 +48,14 @@ class EnableService(ServiceBase):
     check_choices = staticmethod(check_choices)
 
     @answers_upstream_failures
-    async def prepare(self, actor: Actor, target: Target) -> EnableForm | Refused | UnknownGroup | Failure:
+    async def prepare(
+        self, actor: Actor, target: Target
+    ) -> EnableForm | Refused | UnknownGroup | AmbiguousGroup | Failure:
         """What the enable modal shows, after checking the user and the group."""
-        if not await self.permitted(actor, None, f"enable {target_words(target)}"):
-            return Refused()
-        scope = await self.resolve(target)
-        return await self._form(scope) if isinstance(scope, Scope) else scope
+        judged = await self.judged(actor, target, "enable", f"enable {target_words(target)}")
+        if not isinstance(judged, Judged):
+            return judged
+        return await self._form(judged.scope)
 
     @answers_upstream_failures
     async def prepare_for(self, actor: Actor, scope: Scope) -> EnableForm | Refused | Failure:
@@ -84,7 +88,8 @@ class EnableService(ServiceBase):
         """
         if check_choices(choices):
             return Problem("Those choices cannot be saved; open the dialog again.")
-        if not await self.permitted(actor, scope, "enable", fresh=True):
+        grant = await self.permitted(actor, scope, "enable", fresh=True)
+        if grant is None:
             return Refused()
         state = consent.new_state()
         now = utcnow()
@@ -120,7 +125,8 @@ class EnableService(ServiceBase):
                 request.integration_version = row.version
                 await repo.add_consent_request(request)
                 event = await self.audit(
-                    repo, actor, scope, Action.ENABLE_REQUESTED, "consent link sent", request.correlation_id
+                    repo, actor, scope, Action.ENABLE_REQUESTED, "consent link sent", request.correlation_id,
+                    grant.basis,
                 )
         except Duplicate:
             # The same submission won a concurrent race on request_key; this one changed nothing.

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.domain import Choices, Scope, Status
 
-REFUSAL = "Sorry, only Zoom account owners and admins may do this."
+REFUSAL = "Sorry, only Zoom account owners and admins (and users Zoom lets edit these settings) may do this."
 # Credentials sealed under a key this replica lacks. Another replica may hold it (a rotation
 # under way), so this is reported where it shows and never written down as the scope's state.
 KEY_PROBLEM = (
@@ -54,6 +54,18 @@ class UnknownGroup:
 
 
 @dataclass(frozen=True)
+class AmbiguousGroup:
+    """A typed name that folds to several Zoom groups' names, none typed exactly: nothing was acted on.
+
+    ``verb`` is the command to run for the candidate picked (status, enable, disable or verify).
+    """
+
+    name: str
+    verb: str
+    candidates: tuple[Scope, ...]
+
+
+@dataclass(frozen=True)
 class AlreadySubmitted:
     """The same dialog reached us twice (a double click, or Slack delivering it again)."""
 
@@ -63,8 +75,9 @@ class AlreadySubmitted:
 @dataclass(frozen=True)
 class HelpText:
     commands: tuple[str, ...]
-    is_admin: bool
+    is_admin: bool  # may read everything
     problem: str | None = None
+    note: str | None = None  # what limits the commands listed
 
 
 @dataclass(frozen=True)

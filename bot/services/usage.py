@@ -19,11 +19,11 @@ class UsageService(ServiceBase):
         The closest other names are offered to those who may see the groups' list anyway."""
         meant: tuple[str, ...] = ()
         if command.misnamed:
-            group, closest = await self.deps.directory.find(command.misnamed)
-            if group is not None:
-                names: tuple[str, ...] = (group.name,)
-            elif closest and await self.is_admin(actor):
-                names = closest[:MAX_MEANT]
+            match = await self.deps.directory.find(command.misnamed)
+            if match.group is not None:
+                names: tuple[str, ...] = (match.group.name,)
+            elif (match.candidates or match.suggestions) and await self.is_admin(actor):
+                names = tuple(g.name for g in match.candidates)[:MAX_MEANT] or match.suggestions[:MAX_MEANT]
             else:
                 names = ()
             meant = tuple(f"/zoomcal {command.verb} group {name}" for name in names)

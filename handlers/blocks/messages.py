@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import OrderedDict
 from datetime import datetime
 from functools import singledispatch
@@ -16,12 +17,14 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     MarkdownTextObject,
     PlainTextObject,
+    SectionBlock,
 )
 
 from bot.domain import Status
 from bot.services.results import (
     KEY_PROBLEM,
     AlreadySubmitted,
+    AmbiguousGroup,
     AuditLog,
     ConsentLinkSent,
     DisableConfirm,
@@ -134,11 +137,50 @@ def _(result: UsageHint) -> dict:
 
 
 @message.register
+def _(result: AmbiguousGroup) -> dict:
+    shown = result.candidates[:MAX_CANDIDATES]
+    text = (
+        f"{len(result.candidates)} Zoom groups have names that match {code(result.name, 100)} when case and "
+        "spacing are ignored, and none is spelled exactly so, so nothing was done. Pick one:"
+    )
+    blocks: list[Block] = [section(text)]
+    for scope in shown:
+        line = f"*{escape(scope.name)}*{_unusual(scope.name)} · Zoom group id {code(scope.group_id, 100)}"
+        button = ButtonElement(
+            text=PICK_WORDS.get(result.verb, "Pick"),
+            action_id=ids.GROUP_PICKED_ACTION,
+            value=json.dumps({"verb": result.verb, "group_id": scope.group_id, "name": scope.name[:200]}),
+        )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=line[:2900], verbatim=True), accessory=button))
+    if len(result.candidates) > len(shown):
+        blocks.append(section(f"…and {len(result.candidates) - len(shown)} more: type the name exactly as Zoom spells it."))
+    return _message(text, *blocks)
+
+
+MAX_CANDIDATES = 20  # a section each, under Slack's 50 blocks
+PICK_WORDS = {"status": "Show status", "enable": "Enable", "disable": "Disable", "verify": "Verify"}
+
+
+def _unusual(name: str) -> str:
+    """Characters that look like others in Slack (a no-break space, a zero-width joiner…), named, so
+    twins can be told apart."""
+    odd = dict.fromkeys(
+        ch for ch in name if not ch.isascii() and (ch.isspace() or unicodedata.category(ch) in ("Cf", "Zs", "Zl", "Zp"))
+    )
+    if not odd:
+        return ""
+    named = ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed').lower()}" for ch in odd)
+    return f" (contains {escape(named)})"
+
+
+@message.register
 def _(result: HelpText) -> dict:
     lines = [f"`{escape(c)}`" + (" opens the configuration dialog" if c == "/zoomcal" else "") for c in result.commands]
     intro = "*zoomcal* manages Zoom's Office 365 calendar and mail integration. You may run:"
-    if not result.is_admin:
-        intro += "\n_Only Zoom account owners and admins may see or change the integration._"
+    if result.note:
+        intro += f"\n_{escape(result.note)}_"
+    elif not result.is_admin:
+        intro += "\n_Only Zoom account owners and admins (and users Zoom lets edit these settings) may see or change the integration._"
     return _message("\n".join([*(escape(p) for p in [result.problem] if p), intro, *lines]))
 
 

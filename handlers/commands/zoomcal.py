@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -113,7 +114,12 @@ def run_command(services: Services, workspaces: Workspaces, begun: dict):
     async def run(payload: dict) -> None:
         answering = begun.pop(payload["response_url"], None)
         if answering is None:
-            answering = asyncio.ensure_future(read(services, actor_from(payload["actor"]), parse(payload["text"])))
+            command = parse(payload["text"])
+            if payload.get("group_id") and command.target is not None:  # a group picked among same-named ones
+                command = dataclasses.replace(
+                    command, target=dataclasses.replace(command.target, group_id=str(payload["group_id"]))
+                )
+            answering = asyncio.ensure_future(read(services, actor_from(payload["actor"]), command))
         held = bool(payload.get("held"))  # the ack already said the answer follows
         if not held:
             waited = time.time() - payload.get(PROMISED_AT, time.time())
