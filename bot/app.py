@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import logs, metrics, pages
 from bot.clients.http import client_session, ssl_context
 from bot.clients.microsoft import MicrosoftClient
+from bot.clients.slack import web_client
 from bot.clients.zoom import ZoomClient
 from bot.config import Settings
 from bot.crypto import Vault
@@ -92,7 +93,7 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
     http = client_session(settings.ca_bundle)
 
     def slack_client(token: str | None) -> AsyncWebClient:
-        return AsyncWebClient(token=token, base_url=settings.slack_api_url + "/", session=http, ssl=tls)
+        return web_client(token, base_url=settings.slack_api_url + "/", session=http, ssl=tls)
 
     slack = slack_client(settings.slack_bot_token)  # in multi-workspace mode, tokenless: Bolt sets each request's
     teams = await slack_teams(settings, slack)  # one auth.test at start in single-workspace mode

@@ -12,7 +12,7 @@ from bot.tasks import Tasks
 from bot.workspaces import Workspaces
 from handlers.actions.clicks import Click
 from handlers.blocks import home, modals
-from handlers.opening import open_dialog, prepare
+from handlers.opening import open_dialog, prepare, trigger_expires
 from handlers.replies import lane
 
 DISABLE_JOB = "home.disable"
@@ -26,10 +26,11 @@ async def publish(services: Services, client: AsyncWebClient, click: Click, noti
 def enable_clicked(services: Services, tasks: Tasks):
     async def handle(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
         click = Click.read(body)
+        expires = trigger_expires()
         preparing, _ = await prepare(services.enable.prepare_for(click.actor, click.scope().scope))
 
         async def opening() -> None:
-            answer = await open_dialog(client, click.trigger_id, preparing, EnableForm, modals.enable_modal)
+            answer = await open_dialog(client, click.trigger_id, preparing, EnableForm, modals.enable_modal, expires)
             if answer is not None:  # refused, or Slack would not open it: say so on the tab
                 await publish(services, client, click, answer)
 

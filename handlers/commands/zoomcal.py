@@ -25,7 +25,7 @@ from bot.tasks import Tasks
 from bot.workspaces import Workspaces
 from handlers.blocks import messages, modals
 from handlers.errors import MalformedPayload, answers_errors
-from handlers.opening import open_dialog, prepare
+from handlers.opening import open_dialog, prepare, trigger_expires
 from handlers.replies import actor_data, actor_from, lane, reply
 from handlers.timing import settled
 
@@ -88,6 +88,7 @@ async def read(services: Services, actor: Actor, command: Command):
 
 
 async def _dialog(ack, client, services, tasks, workspaces, actor: Actor, command: Command, trigger_id: str, response_url: str):
+    expires = trigger_expires()
     if command.verb is Verb.ENABLE:
         checks, form_type, build = services.enable.prepare(actor, command.target), EnableForm, modals.enable_modal
     else:
@@ -98,7 +99,7 @@ async def _dialog(ack, client, services, tasks, workspaces, actor: Actor, comman
         return
 
     async def opening() -> None:
-        answer = await open_dialog(client, trigger_id, preparing, form_type, build)
+        answer = await open_dialog(client, trigger_id, preparing, form_type, build, expires)
         if answer is not None:
             await reply(workspaces.session, response_url, messages.answer(answer))
 
