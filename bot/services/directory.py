@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from bot.clients.zoom import ZoomClient, ZoomGroup
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 from storage.directory import fold
 from storage.models import utcnow
 
@@ -127,10 +127,13 @@ class GroupDirectory:
         await self._ensure_loaded()
         wanted = fold(name)
         index = await self._current()
-        if wanted not in index.groups:  # another replica may have refreshed since the last check
-            index = await self._current(force=True)
-        if wanted not in index.groups and await self.refresh(older_than=self.refresh_on_miss_after):
-            index = await self._current(force=True)  # a group created in Zoom since the last refresh
+        try:
+            if wanted not in index.groups:  # another replica may have refreshed since the last check
+                index = await self._current(force=True)
+            if wanted not in index.groups and await self.refresh(older_than=self.refresh_on_miss_after):
+                index = await self._current(force=True)  # a group created in Zoom since the last refresh
+        except DatabaseUnavailable:
+            pass  # the database is out of reach: answer from the copy this replica has
         found = index.groups.get(wanted)
         if found is not None:
             return ZoomGroup(*found), ()

@@ -28,6 +28,7 @@ from handlers.errors import MalformedPayload, answers_errors
 from handlers.opening import open_dialog, prepare, trigger_expires
 from handlers.replies import actor_data, actor_from, lane, reply
 from handlers.timing import settled
+from storage.db import DatabaseUnavailable
 
 JOB = "command"
 DIALOGS = (Verb.ENABLE, Verb.CONFIGURE)
@@ -59,12 +60,19 @@ def zoomcal_command(services: Services, jobs: JobQueue, tasks: Tasks, workspaces
         if await settled(answering):
             await ack(messages.answer(answering.result()))
             return
-        await jobs.submit(JOB, job | {"held": True}, lane=lane(actor))
-        begun[response_url] = answering  # the job (starting here) takes it over; another replica's asks again
-        tasks.spawn(answering, "slow answer")
+        try:
+            await jobs.submit(JOB, job | {"held": True}, lane=lane(actor))
+            begun[response_url] = answering  # the job (starting here) takes it over; another replica's asks again
+            tasks.spawn(answering, "slow answer")
+        except DatabaseUnavailable:  # a read needs no record: this replica answers it, or the user asks again
+            tasks.spawn(_answer_later(workspaces, response_url, answering), "slow answer")
         await ack(messages.note(HOLDING))
 
     return handle
+
+
+async def _answer_later(workspaces: Workspaces, response_url: str, answering: asyncio.Future) -> None:
+    await reply(workspaces.session, response_url, messages.answer(await answering, replace=True))
 
 
 async def read(services: Services, actor: Actor, command: Command):
