@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import time
 
 import pytest
 
@@ -25,12 +26,13 @@ from tests.flows import (
     click,
     disable_button,
     holding,
+    install,
     open_enable_modal,
     response_at,
     rows,
     text_of,
 )
-from tests.harness import ADMIN, OWNER, Stack
+from tests.harness import ADMIN, OWNER, TEAM, Stack
 
 UNAVAILABLE = "zoomcal's database: `unavailable right now"
 
@@ -153,3 +155,26 @@ async def test_a_postgresql_restart_under_the_bot(server, stopped, tmp_path):
         response_url = await click(stack, button["action_id"], button["value"])
         assert "disabled" in text_of(await response_at(stack, response_url)).lower()
         assert (await rows(stack, Integration))[0].status == "disabled"
+
+
+async def test_multi_workspace_tokens_outlive_their_cache_during_an_outage(server, stopped, tmp_path):
+    pause, resume = stopped
+    env = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "slack-client-secret",
+           "ZOOMCAL_SLACK_TEAMS": TEAM}
+    async with databases.fresh_postgres(server.url) as url, Stack(tmp_path, url, **env) as stack:
+        stack.slack.team_tokens.clear()
+        assert (await install(stack, TEAM, ADMIN))[0] == 200
+        assert "status" in text_of(ack_answer((await stack.command("status"))[1]))
+        pause()
+        workspaces = stack.runtime.services.deps.workspaces
+        workspaces._clock = lambda: time.monotonic() + 3600  # the workspace's token is an hour old here
+
+        status, body, _ = await stack.command("status")  # its token is read again: from memory, meanwhile
+        assert status == 200 and "Zoom calendar integration status" in text_of(ack_answer(body))
+        status, body, _ = await stack.command("verify account")
+        assert status == 200 and says_unavailable(ack_answer(body))
+
+        resume()
+        await gauge_reads(stack, "1.0")
+        status, body, _ = await stack.command("verify account")
+        assert (status, body) == (200, "")
