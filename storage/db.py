@@ -34,7 +34,7 @@ CONNECT_SECONDS = 1.0
 
 
 class DatabaseUnavailable(Exception):
-    """The database cannot be reached (a restart, a failover, the network): nothing was written."""
+    """The database cannot be reached (a restart, a failover, the network)."""
 
 
 def _lost(error: BaseException) -> bool:
@@ -158,7 +158,8 @@ class Database:
         """One unit of work: commits on success, rolls back on any error.
 
         Raises DatabaseUnavailable when no connection can be had (the pool's pre-ping drops the
-        ones a restart broke) or the connection is lost before the commit: nothing was written.
+        ones a restart broke: nothing was written) or the connection is lost mid-transaction
+        (rolled back by the server; only a loss during the commit itself leaves its fate unknown).
         """
         try:
             async with AsyncExitStack() as stack:

@@ -4,9 +4,15 @@ from __future__ import annotations
 
 import json
 
+import pytest
+from slack_sdk.errors import SlackApiError
+
+from bot.clients.http import client_session
+from bot.clients.slack import MAX_WAIT, web_client
 from bot.domain import Scope
 from handlers.blocks import ids
 from handlers.blocks.common import encode_scope
+from tests.fakes import FakeSlack
 from tests.flows import click, enable, text_of
 from tests.harness import ADMIN
 
@@ -63,3 +69,13 @@ async def test_chat_post_message_answered_500_once_is_retried(stack):
     await stack.slack.wait_until(lambda: stack.slack.dms(ADMIN), what="the DM delivered")
     assert posts[0].body == posts[1].body
     assert len(stack.slack.dms(ADMIN)) == 1, "delivered once"
+
+
+async def test_a_retry_after_longer_than_anyone_waits_is_not_waited_for():
+    async with FakeSlack(bot_token="xoxb-test") as slack, client_session(None) as session:
+        client = web_client("xoxb-test", base_url=f"{slack.url}/api/", session=session, ssl=None)
+        slack.rate_limit("chat.postMessage", retry_after=int(MAX_WAIT) + 30)
+        with pytest.raises(SlackApiError) as raised:
+            await client.chat_postMessage(channel="C0AUDIT", text="hello")
+        assert raised.value.response.status_code == 429
+        assert len(slack.calls("/api/chat.postMessage")) == 1, "given up at once, not after a minute's wait"
