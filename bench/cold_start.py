@@ -21,10 +21,12 @@ import platform
 import statistics
 import tempfile
 import time
+from contextlib import AsyncExitStack
 from datetime import datetime, timezone
 from pathlib import Path
 from urllib.parse import urlencode
 
+from tests.databases import fresh_postgres
 from tests.fakes import FakeSlack
 from tests.harness import ADMIN, TEAM, Replica, Stack
 
@@ -62,14 +64,12 @@ def summary(waits: list[float]) -> dict:
 async def run(args) -> dict:
     results: dict[str, list[dict]] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        async with Stack(Path(tmp), f"sqlite+aiosqlite:///{tmp}/stack.db") as stack:
+        async with Stack(Path(tmp), f"sqlite+aiosqlite:///{tmp}/stack.db") as stack, AsyncExitStack() as fresh:
             stack.zoom.add_groups([f"Group {i:05}" for i in range(args.groups)])
             for repeat in range(args.repeat):
                 databases = {"sqlite": f"sqlite+aiosqlite:///{tmp}/cold-{repeat}.db"}
                 if args.postgres_url:
-                    from tests.databases import fresh_postgres
-
-                    databases["postgresql"] = await stack._stack.enter_async_context(
+                    databases["postgresql"] = await fresh.enter_async_context(
                         fresh_postgres(args.postgres_url, prefix="zoomcal_bench_cold")
                     )
                 for kind, database_url in databases.items():
