@@ -39,7 +39,8 @@ async def ask(stack: Stack, url: str, text: str) -> float:
         "channel_id": "C0GENERAL", "response_url": response_url, "trigger_id": stack.slack.new_trigger_id(),
     }
     sent = time.monotonic()
-    status, body = await stack.post_slack(urlencode(form).encode(), content_type="application/x-www-form-urlencoded", base=url)
+    form_type = "application/x-www-form-urlencoded"
+    status, body = await stack.post_slack(urlencode(form).encode(), content_type=form_type, base=url)
     assert status == 200, body
     if "answer follows" not in body:
         return time.monotonic() - sent

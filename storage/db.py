@@ -46,9 +46,8 @@ def unreachable(error: BaseException) -> bool:
     """For code that uses the engine directly (slack_sdk's stores): whether ``error`` is the database
     being out of reach: no connection (refused, timed out, the server starting or stopping; asyncpg
     raises these as they are) or a connection lost."""
-    return _lost(error) or isinstance(
-        error, (OSError, TimeoutError, exc.TimeoutError, asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError)
-    )
+    unreached = (OSError, TimeoutError, exc.TimeoutError, asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError)
+    return _lost(error) or isinstance(error, unreached)
 
 
 @contextmanager

@@ -9,10 +9,10 @@ retry can still reach Slack in time; any other call waits at most ``MAX_WAIT`` f
 from __future__ import annotations
 
 import asyncio
-import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from ssl import SSLContext
 
 import aiohttp
 from slack_sdk.errors import SlackApiError, SlackClientError
@@ -93,7 +93,9 @@ def retry_handlers() -> list:
     return [ConnectionRetries(), RateLimitRetries(max_retry_count=RETRIES), ServerErrorRetries(max_retry_count=RETRIES)]
 
 
-def web_client(token: str | None, *, base_url: str, session: aiohttp.ClientSession, ssl: ssl.SSLContext | None) -> AsyncWebClient:
+def web_client(
+    token: str | None, *, base_url: str, session: aiohttp.ClientSession, ssl: SSLContext | None
+) -> AsyncWebClient:
     """A Web API client on the shared session; Bolt copies its retry handlers into each request's client."""
     return AsyncWebClient(token=token, base_url=base_url, session=session, ssl=ssl, retry_handlers=retry_handlers())
 

@@ -148,10 +148,14 @@ class ServiceBase:
             return
         try:
             async with self.db.transaction() as repo:
-                event = await self.audit(repo, actor, scope or Scope.account(), Action.REFUSED, "refused", new_correlation(), what)
+                event = await self.audit(
+                    repo, actor, scope or Scope.account(), Action.REFUSED, "refused", new_correlation(), what
+                )
         except DatabaseUnavailable:
             # The refusal stands (nothing was changed); its audit row cannot be written, so the log keeps it.
-            log.warning("refused %s:%s (%s) while the database is unavailable: not audited", actor.team_id, actor.user_id, what)
+            log.warning(
+                "refused %s:%s (%s) while the database is unavailable: not audited", actor.team_id, actor.user_id, what
+            )
             return
         if posting == "post":
             self.announce(event)
