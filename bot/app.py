@@ -23,6 +23,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import logs, metrics, pages, startup
 from bot.clients.http import client_session, ssl_context
 from bot.clients.microsoft import MicrosoftClient
+from bot.clients.slack import web_client
 from bot.clients.zoom import ZoomClient
 from bot.config import Settings
 from bot.crypto import Vault
@@ -99,15 +100,18 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
     tls = ssl_context(settings.ca_bundle)
     http = client_session(settings.ca_bundle)
 
-    def slack_client(token: str | None, **options) -> AsyncWebClient:
-        return AsyncWebClient(token=token, base_url=settings.slack_api_url + "/", session=http, ssl=tls, **options)
+    def slack_client(token: str | None, *, retrying: bool = True) -> AsyncWebClient:
+        client = web_client(token, base_url=settings.slack_api_url + "/", session=http, ssl=tls)
+        if not retrying:
+            client.retry_handlers = []
+        return client
 
     slack = slack_client(settings.slack_bot_token)  # in multi-workspace mode, tokenless: Bolt sets each request's
     try:
         # Slack first: the database (opening a SQLite file creates it) only once the settings hold.
         # One auth.test at start in single-workspace mode, not retried: a failed start says why in one
         # line, and whatever supervises the process starts it again.
-        teams = await slack_teams(settings, slack_client(settings.slack_bot_token, retry_handlers=[]))
+        teams = await slack_teams(settings, slack_client(settings.slack_bot_token, retrying=False))
         db = await startup.open_database(settings.database_url, migrate_db=migrate_db)
     except BaseException:
         await http.close()
@@ -363,18 +367,26 @@ async def microsoft_callback(request: web.Request) -> web.StreamResponse:
 
 
 async def metrics_page(request: web.Request) -> web.Response:
-    try:
-        scopes = await request.app[RUNTIME].services.overview.status_counts()
-    except Exception as exc:  # the database is down: serve the rest, and /readyz says why
-        log.warning("could not count the scopes for /metrics: %s", type(exc).__name__)
-        scopes = None
-    return web.Response(body=metrics.render(scopes), headers={"Content-Type": metrics.CONTENT_TYPE})
+    runtime = request.app[RUNTIME]
+    up = await runtime.db.ping()  # shared by concurrent scrapes, in the background share
+    scopes = None
+    if up:
+        try:
+            scopes = await runtime.services.overview.status_counts()
+        except Exception as exc:  # the database went away meanwhile: serve the rest
+            log.warning("could not count the scopes for /metrics: %s", type(exc).__name__)
+    return web.Response(body=metrics.render(scopes, up), headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
 async def healthz(_request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-async def readyz(request: web.Request) -> web.Response:
-    ready = await request.app[RUNTIME].db.ping()  # shared by concurrent probes, in the background share
-    return web.Response(text="ready" if ready else "database unavailable", status=200 if ready else 503)
+async def readyz(_request: web.Request) -> web.Response:
+    """Ready once started (settings loaded, migrations applied): this route is served only then.
+
+    A database outage does not fail it: every replica shares the database, so failing readiness
+    would take them all off the load balancer at once, and nobody would get even the answers
+    memory can give. zoomcal_database_up in /metrics says whether the database answers.
+    """
+    return web.Response(text="ready")

@@ -22,7 +22,7 @@ from slack_sdk.oauth.installation_store.async_installation_store import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings, SettingsError
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable, unreachable
 
 # What the bot asks for at install; manifest.yml lists the same (tests/test_manifest.py checks).
 SLACK_API_DEFAULT = "https://slack.com/api"  # SLACK_API_URL's default (bot/config.py), without its slash
@@ -140,7 +140,12 @@ class InstalledWorkspaces(AsyncAuthorize):
         cached = self._cache.get(team_id)
         if cached is not None and cached.until > now:
             return cached.bot
-        bot = await self._load(team_id)
+        try:
+            bot = await self._load(team_id)
+        except DatabaseUnavailable:
+            if cached is None:
+                raise
+            return cached.bot  # the database is out of reach: the token this replica last read still works
         if len(self._cache) > 10_000:  # grown large: drop what has expired
             self._cache = {k: v for k, v in self._cache.items() if v.until > now}
         self._cache[team_id] = _Cached(bot, now + (self._ttl if bot else self._miss_ttl))
@@ -151,7 +156,14 @@ class InstalledWorkspaces(AsyncAuthorize):
             binding = await repo.workspaces.get(team_id)
         if binding is None or binding.zoom_account_id != self._account:
             return None
-        return await self._store.async_find_bot(enterprise_id=binding.enterprise_id, team_id=team_id)
+        try:  # the store reads the engine itself
+            return await self._store.async_find_bot(enterprise_id=binding.enterprise_id, team_id=team_id)
+        except DatabaseUnavailable:
+            raise
+        except Exception as error:
+            if unreachable(error):
+                raise DatabaseUnavailable(type(error).__name__) from error
+            raise
 
     def forget(self, team_id: str) -> None:
         self._cache.pop(team_id, None)

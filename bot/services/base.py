@@ -22,11 +22,11 @@ from bot.services.access import AccessPolicy, Grant
 from bot.services.directory import GroupDirectory
 from bot.services.notifier import Notifier
 from bot.services.refusals import Refusals
-from bot.services.results import AmbiguousGroup, Failure, Refused, UnknownGroup
+from bot.services.results import DATABASE_DOWN, AmbiguousGroup, Failure, Refused, UnknownGroup
 from bot.services.states import ScopeStates
 from bot.tasks import Tasks
 from bot.workspaces import Workspaces
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 from storage.models import AuditEvent, utcnow
 from storage.repository import Repository
 
@@ -61,7 +61,8 @@ class Judged:
 
 
 def answers_upstream_failures(method):
-    """An outside service failing past its retries becomes an answer, never an exception."""
+    """An outside service failing past its retries, or the database out of reach, becomes an
+    answer, never an exception."""
 
     @functools.wraps(method)
     async def wrapper(*args, **kwargs):
@@ -70,6 +71,9 @@ def answers_upstream_failures(method):
         except UpstreamError as exc:
             log.warning("%s failed: %s", exc.service, exc.message)
             return Failure(exc.service, exc.message)
+        except DatabaseUnavailable as exc:
+            log.warning("the database is unavailable (%s)", exc)
+            return DATABASE_DOWN
 
     return wrapper
 
@@ -195,8 +199,17 @@ class ServiceBase:
         posting = self.deps.refusals.record(actor)  # counted before the write: concurrent refusals too
         if posting == "limited":
             return
-        async with self.db.transaction() as repo:
-            event = await self.audit(repo, actor, scope or Scope.account(), Action.REFUSED, "refused", new_correlation(), what)
+        try:
+            async with self.db.transaction() as repo:
+                event = await self.audit(
+                    repo, actor, scope or Scope.account(), Action.REFUSED, "refused", new_correlation(), what
+                )
+        except DatabaseUnavailable:
+            # The refusal stands (nothing was changed); its audit row cannot be written, so the log keeps it.
+            log.warning(
+                "refused %s:%s (%s) while the database is unavailable: not audited", actor.team_id, actor.user_id, what
+            )
+            return
         if posting == "post":
             self.announce(event)
         elif posting == "summarize":

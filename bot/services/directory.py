@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from bot.clients.zoom import ZoomClient, ZoomGroup
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 from storage.directory import fold
 from storage.models import utcnow
 
@@ -86,6 +86,7 @@ class GroupDirectory:
         self.refresh_on_miss_after = refresh_on_miss_after
         self.recheck = recheck  # seconds a replica may answer from its index before asking if another refreshed
         self._loaded = False
+        self._loading: asyncio.Future | None = None  # the first load, shared by everyone waiting for it
         self._index: GroupIndex | None = None
         self._checking: asyncio.Future | None = None
 
@@ -116,27 +117,44 @@ class GroupDirectory:
         return True
 
     async def _ensure_loaded(self) -> None:
-        """The first use waits for a first copy (made here, or by the replica holding the lease)."""
+        """The first use waits for a first copy (made here, or by the replica holding the lease).
+
+        Concurrent first uses (a crowd right after start) share one load and are released together
+        when it ends, instead of each polling the database in turn; a failed load is tried afresh.
+        """
         if self._loaded:  # a copy, once made, is only ever replaced, never removed
             return
+        if self._loading is None or self._loading.done():
+            self._loading = asyncio.ensure_future(self._load_first())
+            self._loading.add_done_callback(_quiet_first)
+        # Shielded: a caller that stops waiting (a timed-out ack) leaves the load to the others.
+        await asyncio.shield(self._loading)
+
+    async def _load_first(self) -> None:
         for _ in range(200):
             async with self._db.transaction() as repo:
                 state = await repo.directory.state(self._account)
             if state is not None and state.synced_at is not None or await self.refresh():
-                self._loaded = True
-                return
-            await asyncio.sleep(0.1)
-        await self.refresh()
+                break
+            await asyncio.sleep(0.1)  # another replica holds the lease: its copy is coming
+        else:
+            await self.refresh()
+            return  # still no copy: the callers read what there is, and the next use tries again
+        await self._current(force=True)  # read once for all waiters, before they are released
+        self._loaded = True
 
     async def find(self, name: str) -> GroupMatch:
         """The group ``name`` names (see ``_match``), the groups it could name, or the closest names."""
         await self._ensure_loaded()
         wanted = fold(name)
         index = await self._current()
-        if wanted not in index.groups:  # another replica may have refreshed since the last check
-            index = await self._current(force=True)
-        if wanted not in index.groups and await self.refresh(older_than=self.refresh_on_miss_after):
-            index = await self._current(force=True)  # a group created in Zoom since the last refresh
+        try:
+            if wanted not in index.groups:  # another replica may have refreshed since the last check
+                index = await self._current(force=True)
+            if wanted not in index.groups and await self.refresh(older_than=self.refresh_on_miss_after):
+                index = await self._current(force=True)  # a group created in Zoom since the last refresh
+        except DatabaseUnavailable:
+            pass  # the database is out of reach: answer from the copy this replica has
         found = _match(index, name)
         if found is not None:
             return found
@@ -176,9 +194,10 @@ class GroupDirectory:
         return await asyncio.shield(self._recheck())
 
     async def settle(self) -> None:
-        """Waits for a recheck under way (before the database closes: it may be mid-query)."""
-        if self._checking is not None and not self._checking.done():
-            await asyncio.wait({self._checking})
+        """Waits for a first load or a recheck under way (before the database closes: it may be mid-query)."""
+        for work in (self._loading, self._checking):
+            if work is not None and not work.done():
+                await asyncio.wait({work})
 
     def _recheck(self) -> asyncio.Future:
         """The recheck under way, or a new one (concurrent readers share it)."""
@@ -219,6 +238,12 @@ def _quiet(done: asyncio.Future) -> None:
     """A background recheck that failed is logged; the reads it served went on with the index they had."""
     if not done.cancelled() and done.exception() is not None:
         log.warning("could not recheck the group directory: %s", type(done.exception()).__name__)
+
+
+def _quiet_first(done: asyncio.Future) -> None:
+    """A first load that failed is answered to its waiters; nobody else needs to hear of it."""
+    if not done.cancelled():
+        done.exception()
 
 
 def closest(name: str, names: list[tuple[str, str]], limit: int = 5) -> tuple[str, ...]:

@@ -29,6 +29,11 @@ class Failure:
     message: str
 
 
+# The database cannot be reached (a restart or failover): what a change, or a read that memory
+# cannot answer, says meanwhile. The answer adds that nothing was changed.
+DATABASE_DOWN = Failure("zoomcal's database", "unavailable right now (a restart or failover); try again in a minute")
+
+
 @dataclass(frozen=True)
 class Problem:
     """The request was not understood or is not allowed as asked."""

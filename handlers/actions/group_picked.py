@@ -16,7 +16,7 @@ from handlers.actions.clicks import Click
 from handlers.blocks import messages, modals
 from handlers.commands.zoomcal import JOB
 from handlers.errors import MalformedPayload
-from handlers.opening import open_dialog, prepare
+from handlers.opening import open_dialog, prepare, trigger_expires
 from handlers.replies import actor_data, lane, reply
 
 
@@ -25,10 +25,11 @@ def group_picked(services: Services, jobs: JobQueue, tasks: Tasks, workspaces: W
         click = Click.read(body)
         verb, target = values.picked(click.value)  # a forged value is refused before the ack
         if verb is Verb.ENABLE:  # the dialog opens with this click's trigger_id, as after the command
+            expires = trigger_expires()
             preparing, _ = await prepare(services.enable.prepare(click.actor, target))
 
             async def opening() -> None:
-                answer = await open_dialog(client, click.trigger_id, preparing, EnableForm, modals.enable_modal)
+                answer = await open_dialog(client, click.trigger_id, preparing, EnableForm, modals.enable_modal, expires)
                 if answer is not None and click.response_url:
                     await reply(workspaces.session, click.response_url, messages.answer(answer, replace=True))
 
