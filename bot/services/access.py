@@ -11,10 +11,11 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable, Container
+from dataclasses import dataclass
 
 from bot.clients.slack import user_email
 from bot.clients.zoom import ZoomClient
-from bot.domain import Actor
+from bot.domain import Actor, Scope
 from bot.workspaces import WorkspaceGone, Workspaces
 
 # How long a role answers reads: so a demoted admin can still read status for up to a minute
@@ -26,6 +27,13 @@ _MAX_KNOWN = 10_000  # past this, expired entries are dropped
 def in_allowed_team(actor: Actor, teams: Container[str]) -> bool:
     """Only users of zoomcal's own Slack teams may act: a bootstrap ID counts there and nowhere else."""
     return actor.team_id in teams
+
+
+@dataclass(frozen=True)
+class Grant:
+    """Why a user may act: ``basis`` is the phrase the audit trail records (e.g. "as bootstrap admin")."""
+
+    basis: str
 
 
 class AccessPolicy:
@@ -48,15 +56,27 @@ class AccessPolicy:
         self._known: dict[tuple[str, str], tuple[bool, float]] = {}  # (team, user) → (admin?, until)
         self._asking: dict[tuple[str, str], asyncio.Future[bool]] = {}
 
-    async def is_admin(self, actor: Actor, *, fresh: bool = False) -> bool:
-        """Deny by default. Matches Slack user IDs, never display names.
+    def team_allowed(self, actor: Actor) -> bool:
+        """Whether ``actor``'s Slack team is one zoomcal serves (ZOOMCAL_SLACK_TEAMS, or the bot's own)."""
+        return in_allowed_team(actor, self._teams)
+
+    async def allowed(self, actor: Actor, scope: Scope | None, *, fresh: bool) -> Grant | None:
+        """Whether ``actor`` may act on ``scope`` (None: the commands that name no scope), and on
+        what basis. None is a definite no; UpstreamError when Slack or Zoom cannot answer.
 
         ``fresh``: ask Zoom now (every change does); otherwise a role learned within the TTL answers.
         """
         if not in_allowed_team(actor, self._teams):
-            return False  # no users.info or Zoom call for another team's user
+            return None  # no users.info or Zoom call for another team's user
         if actor.user_id in self._bootstrap:
-            return True
+            return Grant("as bootstrap admin")
+        return Grant("as Zoom owner or admin") if await self._role(actor, fresh=fresh) else None
+
+    async def is_admin(self, actor: Actor, *, fresh: bool = False) -> bool:
+        """Deny by default. Matches Slack user IDs, never display names (``allowed`` without a scope)."""
+        return await self.allowed(actor, None, fresh=fresh) is not None
+
+    async def _role(self, actor: Actor, *, fresh: bool) -> bool:
         key = (actor.team_id, actor.user_id)
         if not fresh:
             found = self._known.get(key)

@@ -18,7 +18,8 @@ from bot.clients.zoom import ZoomClient
 from bot.command import Target
 from bot.crypto import DecryptionError, Vault
 from bot.domain import Action, Actor, Scope
-from bot.services.access import AccessPolicy
+from bot.services import authority
+from bot.services.access import AccessPolicy, Grant
 from bot.services.directory import GroupDirectory
 from bot.services.notifier import Notifier
 from bot.services.refusals import Refusals
@@ -120,18 +121,23 @@ class ServiceBase:
             return UnknownGroup(target.group_name or "", suggestions)
         return Scope.group(group.id, group.name)
 
-    async def permitted(self, actor: Actor, scope: Scope | None, what: str, *, fresh: bool = False) -> bool:
-        """Whether ``actor`` may do ``what`` (``fresh``: ask Zoom now, as every change does).
+    async def permitted(self, actor: Actor, scope: Scope | None, what: str, *, fresh: bool = False) -> Grant | None:
+        """On what basis ``actor`` may do ``what`` to ``scope``; None: refused.
 
-        A refusal is audited. A user refused too often lately is refused at once, with no lookup
-        and no audit row (bot.services.refusals).
+        ``fresh``: ask Zoom now, as every change does at the moment it takes effect; a fresh
+        refusal also cancels the user's open consent links (bot.services.authority). A refusal is
+        audited. A user refused too often lately is refused at once, with no lookup and no audit
+        row (bot.services.refusals).
         """
         if self.deps.refusals.limited(actor):
-            return False
-        if await self.is_admin(actor, fresh=fresh):
-            return True
-        await self.refuse(actor, scope, what)
-        return False
+            return None
+        if fresh:
+            grant = await authority.judge(self, actor, scope)
+        else:
+            grant = await self.deps.access.allowed(actor, scope, fresh=False)
+        if grant is None:
+            await self.refuse(actor, scope, what)
+        return grant
 
     async def refuse(self, actor: Actor, scope: Scope | None, what: str) -> None:
         """Audits a refused change (refusals are audit events too).

@@ -5,7 +5,8 @@
   upstream call makes it slower (a cold role lookup against a slow Zoom), the ack says so and
   a job posts the answer through response_url.
 - enable and `/zoomcal` alone open a dialog with the command's trigger_id, beside the ack.
-- verify and check call Microsoft (check also Zoom) every time: a job answers them.
+- verify and check call Microsoft (check also Zoom) every time: a job answers them, once the
+  ack has checked that the user may run them (a refusal rides in the ack).
 """
 
 from __future__ import annotations
@@ -52,6 +53,12 @@ def zoomcal_command(services: Services, jobs: JobQueue, tasks: Tasks, workspaces
             return
         job = {"actor": actor_data(actor), "response_url": response_url, "text": text}
         if command.problem is None and command.verb in JOBS:
+            # Who may not run them is known at the door, like every other refusal: answered in the
+            # ack, with no job left behind. The job judges again (verify afresh: it is a change).
+            door = asyncio.ensure_future(_door(services, actor, command))
+            if await settled(door) and door.result() is not None:
+                await ack(messages.answer(door.result()))
+                return
             await jobs.submit(JOB, job, lane=lane(actor))
             await ack()  # the answer follows through response_url
             return
@@ -65,6 +72,13 @@ def zoomcal_command(services: Services, jobs: JobQueue, tasks: Tasks, workspaces
         await ack(messages.note(HOLDING))
 
     return handle
+
+
+async def _door(services: Services, actor: Actor, command: Command):
+    """A refusal of verify or check known now (None: allowed, or not known yet)."""
+    if command.verb is Verb.VERIFY:
+        return await services.verify.door(actor, command.target)
+    return await services.check.door(actor)
 
 
 async def read(services: Services, actor: Actor, command: Command):
