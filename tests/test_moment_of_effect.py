@@ -1,0 +1,224 @@
+"""Authority judged where a change takes effect (issue 20): verify, the consent callback, who hears
+about a scope, refusals at the door, and GET alone running the single-use redirects."""
+
+from __future__ import annotations
+
+import asyncio
+
+from storage.models import AuditEvent, ConsentRequest, Credential, Integration, Job
+from tests.flows import (
+    activate,
+    click,
+    command_answer,
+    consent_outcomes,
+    disable_button,
+    enable,
+    final_answer,
+    response_at,
+    rows,
+    state_of,
+    text_of,
+)
+from tests.harness import ADMIN, MEMBER, OWNER, Stack
+
+CHANGED = "changed while it was being verified"
+REFUSED = "only Zoom account owners and admins"
+
+
+async def scope_row(stack: Stack, name: str) -> Integration:
+    return next(i for i in await rows(stack, Integration) if i.scope_name == name)
+
+
+async def start_verify(stack: Stack, text: str = "verify group Sales", user: str = ADMIN, base: str | None = None) -> str:
+    """Sends verify (its job answers); returns the response_url its answer goes to."""
+    status, body, _ = await stack.command(text, user, base=base)
+    assert status == 200 and body == "", body
+    return stack.last_response_url
+
+
+async def verify_answer(stack: Stack, url: str) -> str:
+    posts = await stack.slack.wait_for(lambda r: url.endswith(r.path) and final_answer(r), timeout=30)
+    return text_of(posts[-1].json())
+
+
+def tenant_of(stack: Stack, credential: Credential) -> str:
+    return stack.runtime.services.deps.vault.decrypt_json(credential.ciphertext)["tenant_id"]
+
+
+def demote(stack: Stack, email: str) -> None:
+    stack.zoom.users[email]["role_id"] = "2"
+    stack.zoom.users[email]["role_name"] = "Member"
+
+
+# 1. verify is a change: a compare-and-set, judged afresh ---------------------------------------------
+
+
+async def test_verify_racing_a_disable_and_delete_brings_no_credentials_back(stack):
+    await activate(stack, "enable group Sales")
+    stack.microsoft.latency = 1.5  # Microsoft answering slowly, as in the report
+    organizations = len(stack.microsoft.calls("/organization"))
+    release = stack.microsoft.hold("/organization")  # and verify's Graph call certainly outlasts the disable
+    url = await start_verify(stack)
+    await stack.microsoft.wait_for("/organization", count=organizations + 1, timeout=15)
+
+    button = await disable_button(stack, user=OWNER)  # a second admin confirms Disable and Delete meanwhile
+    disabled = await response_at(stack, await click(stack, button["action_id"], button["value"], user=OWNER), timeout=15)
+    assert "already disabled" not in text_of(disabled)
+    assert await rows(stack, Credential) == []
+    release.set()
+
+    assert CHANGED in await verify_answer(stack, url)
+    assert await rows(stack, Credential) == [], "the deleted credentials stay deleted"
+    sales = await scope_row(stack, "Sales")
+    assert sales.status == "disabled" and sales.last_verified_at is None
+    stack.microsoft.latency = 0
+    again = await verify_answer(stack, await start_verify(stack))
+    assert "holds no Microsoft credentials" in again
+
+
+async def test_verify_racing_a_new_consent_keeps_the_new_tenants_credentials(stack):
+    await activate(stack, "enable group Sales")
+    [before] = await rows(stack, Credential)
+    assert tenant_of(stack, before) == stack.tenant_id
+    fabrikam = stack.microsoft.add_tenant(display_name="Fabrikam Inc", domains=("fabrikam.onmicrosoft.com",))
+    organizations = len(stack.microsoft.calls("/organization"))
+    release = stack.microsoft.hold("/organization")
+    url = await start_verify(stack)
+    await stack.microsoft.wait_for("/organization", count=organizations + 1, timeout=15)
+
+    _, link = await enable(stack, "enable group Sales", OWNER)  # re-enabled, and Fabrikam consents meanwhile
+    status, page, _ = await stack.callback(stack.microsoft.callback_query(fabrikam, state_of(link)))
+    assert status == 200 and "Fabrikam Inc" in page
+    release.set()
+
+    assert CHANGED in await verify_answer(stack, url)
+    [after] = await rows(stack, Credential)
+    assert tenant_of(stack, after) == fabrikam, "the audit's 'consent granted: Fabrikam' is what is stored"
+    assert (await scope_row(stack, "Sales")).status == "active"
+
+
+async def test_a_demoted_admin_inside_the_role_cache_cannot_verify_and_loses_their_links(stack):
+    await activate(stack, "enable group Sales")
+    [credential] = await rows(stack, Credential)
+    _, support_link = await enable(stack, "enable group Support")  # an open link of the same admin
+    tokens = stack.microsoft.tokens_issued
+    demote(stack, "admin@example.com")  # Zoom says Member now; the bot learned "admin" seconds ago
+
+    shown = await verify_answer(stack, await start_verify(stack))
+    assert REFUSED in shown
+    assert stack.microsoft.tokens_issued == tokens, "no token was asked for"
+    [unchanged] = await rows(stack, Credential)
+    assert unchanged.ciphertext == credential.ciphertext
+    assert (await scope_row(stack, "Sales")).last_verified_at is None
+
+    # That definite "no" cancelled their open link; the scope it made pending says why.
+    support = await scope_row(stack, "Support")
+    assert support.status == "failed" and "may no longer change this scope" in support.detail
+    status, page, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(support_link)))
+    assert status == 400 and "cancelled" in page
+    events = await rows(stack, AuditEvent)
+    assert [(e.action, e.outcome) for e in events if e.scope_name == "Support"][-1] == ("consent failed", "cancelled")
+
+
+# 4. refusals of verify and check come in the ack and leave nothing behind -------------------------------
+
+
+async def test_verify_and_check_refusals_come_in_the_ack_with_no_job(stack):
+    for text in ("verify account", "check ann@example.com", "verify group Sales", "check bob@example.com"):
+        assert REFUSED in text_of(await command_answer(stack, text, MEMBER))
+    await asyncio.sleep(0.3)  # anything queued would have been stored and posted by now
+    assert await rows(stack, Job) == []
+    assert [r for r in stack.slack.requests if stack.slack.is_response(r)] == []
+    refusals = [e for e in await rows(stack, AuditEvent) if e.action == "refused"]
+    assert [e.slack_user_id for e in refusals] == [MEMBER] * 4, "each refusal is audited"
+    assert sorted(e.detail for e in refusals) == ["check a user", "check a user", "verify account", "verify group Sales"]
+
+
+async def test_verify_refusals_are_rate_limited_like_the_others(stack):
+    for _ in range(15):
+        assert REFUSED in text_of(await command_answer(stack, "verify account", MEMBER))
+    assert await rows(stack, Job) == []
+    assert len([e for e in await rows(stack, AuditEvent) if e.action == "refused"]) == 10  # refusals.LIMIT
+    assert len(stack.zoom.calls("/v2/users/member@example.com")) == 1, "one lookup: the rest from the cache"
+
+
+# 2. the callback judges the person who asked for the link afresh ----------------------------------------
+
+
+async def test_a_link_outlives_its_requesters_role_and_stores_nothing(stack):
+    _, link = await enable(stack, "enable group Sales", OWNER)
+    demote(stack, "owner@example.com")
+    stack.zoom.deactivate("owner@example.com")
+
+    status, page, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(link)))
+    assert "Integration active" not in page and "may no longer change this scope" in page
+    assert await rows(stack, Credential) == []
+    sales = await scope_row(stack, "Sales")
+    assert sales.status == "failed" and "may no longer change this scope" in sales.detail
+    [failed] = [e for e in await rows(stack, AuditEvent) if e.action == "consent failed"]
+    assert failed.slack_user_id == OWNER and "may no longer change this scope" in failed.detail
+    assert stack.microsoft.tokens_issued == 0, "nothing was asked of Microsoft on their behalf"
+    status, page, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(link)))
+    assert status == 400 and "already used" in page
+    await asyncio.sleep(0.3)
+    assert consent_outcomes(stack, OWNER) == [], "who may no longer act hears nothing about the scope"
+
+
+async def test_zoom_not_answering_at_the_callback_stores_nothing_and_uses_up_the_link(stack):
+    _, link = await enable(stack, "enable group Sales")
+    stack.zoom.fail_next("/v2/users/admin@example.com", 503, {"code": 503, "message": "unavailable"}, times=50)
+    status, page, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(link)))
+    assert "Integration active" not in page and "Zoom could not confirm" in page
+    assert await rows(stack, Credential) == []
+    sales = await scope_row(stack, "Sales")
+    assert sales.status == "failed" and sales.detail.startswith("Zoom could not confirm")
+    status, page, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(link)))
+    assert status == 400 and "already used" in page
+
+
+async def test_a_refusal_at_the_callback_cancels_the_requesters_other_links(stack):
+    _, sales_link = await enable(stack, "enable group Sales")
+    _, support_link = await enable(stack, "enable group Support")
+    stack.zoom.deactivate("admin@example.com")
+    status, page, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(sales_link)))
+    assert "may no longer change this scope" in page
+    support = await scope_row(stack, "Support")
+    assert support.status == "failed" and "consent link was cancelled" in support.detail
+    [request] = [r for r in await rows(stack, ConsentRequest) if r.scope_name == "Support"]
+    assert request.cancelled_at is not None
+    status, _, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(support_link)))
+    assert status == 400
+
+
+# 3. who hears about a scope -------------------------------------------------------------------------------
+
+
+async def test_health_messages_go_to_the_enabler_only_while_they_may_act(stack):
+    await activate(stack, "enable group Sales")
+    stack.zoom.deactivate("admin@example.com")  # the admin who enabled Sales left
+    stack.microsoft.revoke_consent(stack.tenant_id)
+    [check] = await stack.runtime.services.health.check_now()
+    assert (check.result, check.changed) == ("failed", True)
+    assert [m for m in stack.slack.dms(ADMIN) if "health check" in m["text"]] == []
+    assert "health check failed" in [e.action for e in await rows(stack, AuditEvent)]
+
+
+async def test_health_messages_still_reach_an_enabler_who_may_act(stack):
+    await activate(stack, "enable group Sales")
+    stack.microsoft.revoke_consent(stack.tenant_id)
+    await stack.runtime.services.health.check_now()
+    assert [m for m in stack.slack.dms(ADMIN) if "health check" in m["text"]]
+
+
+# 5. only GET runs the single-use redirects -------------------------------------------------------------------
+
+
+async def test_head_and_other_methods_get_405_and_consume_no_state(stack):
+    _, link = await enable(stack, "enable group Sales")
+    query = stack.microsoft.callback_query(stack.tenant_id, state_of(link))
+    for method in ("HEAD", "POST", "PUT", "DELETE"):
+        async with stack.http.request(method, f"{stack.url}/microsoft/callback", params=query) as response:
+            assert response.status == 405, method
+    assert (await scope_row(stack, "Sales")).status == "pending"
+    status, page, _ = await stack.callback(query)
+    assert status == 200 and "Integration active" in page
