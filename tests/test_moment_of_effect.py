@@ -222,3 +222,95 @@ async def test_head_and_other_methods_get_405_and_consume_no_state(stack):
     assert (await scope_row(stack, "Sales")).status == "pending"
     status, page, _ = await stack.callback(query)
     assert status == 200 and "Integration active" in page
+
+
+# Multi-workspace: a team removed from ZOOMCAL_SLACK_TEAMS, and the OAuth redirect ------------------------
+
+from tests.flows import install  # noqa: E402
+from tests.harness import TEAM, Replica  # noqa: E402
+from tests.test_multi_workspace import OTHER_ADMIN, OTHER_TEAM, multi  # noqa: E402, F401
+
+
+async def test_a_team_removed_from_the_allow_list_completes_no_link_and_gets_no_message(multi):
+    assert (await install(multi, TEAM, ADMIN))[0] == 200
+    assert (await install(multi, OTHER_TEAM, OTHER_ADMIN))[0] == 200
+    _, link = await enable(multi, "enable group Sales")  # asked for from TEAM
+    # The operator removes TEAM from ZOOMCAL_SLACK_TEAMS; its rows (token, link) remain.
+    replica = await Replica(multi.env | {"ZOOMCAL_SLACK_TEAMS": OTHER_TEAM}).start()
+    try:
+        posted = multi.slack.api_calls.count(("chat.postMessage", TEAM))
+        calls = len([c for c in multi.slack.api_calls if c[1] == TEAM])
+        status, page, _ = await multi.callback(
+            multi.microsoft.callback_query(multi.tenant_id, state_of(link)), base=replica.url
+        )
+        assert "Integration active" not in page and "no longer allowed" in page
+        assert await rows(multi, Credential) == []
+        assert (await scope_row(multi, "Sales")).status == "failed"
+        status, _, _ = await multi.command("status", ADMIN, base=replica.url)
+        assert status == 200
+        await asyncio.sleep(0.5)  # what the callback's tasks would post, they have posted by now
+        assert multi.slack.api_calls.count(("chat.postMessage", TEAM)) == posted, "no message with TEAM's token"
+        assert len([c for c in multi.slack.api_calls if c[1] == TEAM]) == calls, "TEAM's token is not used at all"
+    finally:
+        await replica.stop()
+    assert "Traceback" not in replica.stderr
+
+
+async def test_only_get_runs_the_slack_oauth_redirect(multi):
+    for method in ("HEAD", "POST"):
+        async with multi.http.request(method, f"{multi.url}/slack/oauth_redirect?code=c&state=s") as response:
+            assert response.status == 405, method
+    assert (await install(multi, TEAM, ADMIN))[0] == 200
+
+
+# 7. a failed Slack OAuth exchange does not log its code ------------------------------------------------------
+
+
+async def test_a_failed_oauth_exchange_does_not_log_the_code(multi, captured):
+    import logging
+
+    from bot import logs
+
+    logs.configure(multi.settings.secrets, logging.INFO, stream=captured)
+    multi.slack.fail_next("oauth.v2.access", 200, {"ok": False, "error": "internal_error"})  # transient
+    status, _ = await install(multi, TEAM, ADMIN)
+    assert status != 200
+    [code] = multi.slack.codes  # not exchanged: still valid at Slack
+    text = captured.getvalue()
+    assert "Failed to fetch oauth.v2.access result with code: [redacted]" in text
+    assert code not in text
+
+
+# 1 on two replicas: lanes are per process, so one admin races themself -------------------------------------
+
+
+async def test_verify_on_one_replica_racing_a_disable_on_the_other(tmp_path, postgres_url):
+    from tests.flows import buttons, consent_link
+    from tests.test_replicas import open_modal_on
+
+    async with Stack(tmp_path, postgres_url) as stack:
+        a = await Replica(stack.env).start()
+        b = await Replica(stack.env).start()
+        try:
+            view = await open_modal_on(stack, a.url, "enable group Sales")
+            assert (await stack.submit_view(view, base=b.url))[0] == 200
+            query = stack.microsoft.callback_query(stack.tenant_id, state_of(await consent_link(stack)))
+            assert (await stack.callback(query, base=a.url))[0] == 200
+
+            stack.microsoft.latency = 1.5
+            organizations = len(stack.microsoft.calls("/organization"))
+            release = stack.microsoft.hold("/organization")
+            url = await start_verify(stack, base=a.url)
+            await stack.microsoft.wait_for("/organization", count=organizations + 1, timeout=20)
+            [button] = buttons((await command_answer(stack, "disable group Sales", base=b.url))["blocks"])
+            done = await response_at(stack, await click(stack, button["action_id"], button["value"], base=b.url), timeout=20)
+            assert "already disabled" not in text_of(done)
+            release.set()
+
+            assert CHANGED in await verify_answer(stack, url)
+            assert await rows(stack, Credential) == []
+            assert (await scope_row(stack, "Sales")).status == "disabled"
+        finally:
+            for replica in (a, b):
+                await replica.stop()
+                assert "Traceback" not in replica.stderr
