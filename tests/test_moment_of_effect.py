@@ -314,3 +314,21 @@ async def test_verify_on_one_replica_racing_a_disable_on_the_other(tmp_path, pos
             for replica in (a, b):
                 await replica.stop()
                 assert "Traceback" not in replica.stderr
+
+
+async def test_the_domain_preflight_goes_to_the_audit_channel_when_the_enabler_may_no_longer_act(tmp_path, database_url):
+    async with Stack(tmp_path, database_url, ZOOMCAL_AUDIT_CHANNEL="CAUDIT01") as stack:
+        sales = next(g["id"] for g in stack.zoom.groups if g["name"] == "Sales")
+        stack.zoom.add_members(sales, ["rep@contoso.onmicrosoft.com", "rep@fabrikam.com"])
+        release = stack.zoom.hold(f"/groups/{sales}/members")  # the preflight counts Sales' members…
+        await activate(stack, "enable group Sales")
+        await stack.zoom.wait_for(f"/groups/{sales}/members")
+        stack.zoom.deactivate("admin@example.com")  # …while the admin who consented leaves
+        release.set()
+
+        def preflight_in(channel: str) -> list[dict]:
+            return [m for m in stack.slack.messages if m.get("channel") == channel and "fabrikam.com" in m["text"]]
+
+        [posted] = await stack.slack.wait_until(lambda: preflight_in("CAUDIT01"), timeout=10, what="the audit post")
+        assert "has not verified" in posted["text"]
+        assert [m for m in stack.slack.dms(ADMIN) if "fabrikam.com" in m["text"]] == []
