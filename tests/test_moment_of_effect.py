@@ -142,6 +142,17 @@ async def test_verify_refusals_are_rate_limited_like_the_others(stack):
     assert len(stack.zoom.calls("/v2/users/member@example.com")) == 1, "one lookup: the rest from the cache"
 
 
+async def test_a_refusal_learned_after_the_ack_is_answered_and_audited_once(stack):
+    stack.zoom.latency = 2.0  # the member's role is not known within the ack's budget
+    url = await start_verify(stack, "verify account", MEMBER)
+    assert REFUSED in await verify_answer(stack, url)
+    await asyncio.sleep(0.3)
+    refusals = [e for e in await rows(stack, AuditEvent) if e.action == "refused"]
+    assert [(e.slack_user_id, e.detail) for e in refusals] == [(MEMBER, "verify account")]
+    assert len(stack.zoom.calls("/v2/users/member@example.com")) == 1, "the job used the door's answer"
+    assert stack.microsoft.requests == []
+
+
 # 2. the callback judges the person who asked for the link afresh ----------------------------------------
 
 

@@ -56,9 +56,13 @@ def zoomcal_command(services: Services, jobs: JobQueue, tasks: Tasks, workspaces
             # Who may not run them is known at the door, like every other refusal: answered in the
             # ack, with no job left behind. The job judges again (verify afresh: it is a change).
             door = asyncio.ensure_future(_door(services, actor, command))
-            if await settled(door) and door.result() is not None:
-                await ack(messages.answer(door.result()))
-                return
+            if await settled(door):
+                if door.result() is not None:
+                    await ack(messages.answer(door.result()))
+                    return
+            else:  # a cold lookup: the job (starting here) answers once it is known, without asking again
+                begun[response_url] = answering = asyncio.ensure_future(_past(door, services, actor, command))
+                tasks.spawn(answering, "slow door")
             await jobs.submit(JOB, job, lane=lane(actor))
             await ack()  # the answer follows through response_url
             return
@@ -79,6 +83,12 @@ async def _door(services: Services, actor: Actor, command: Command):
     if command.verb is Verb.VERIFY:
         return await services.verify.door(actor, command.target)
     return await services.check.door(actor)
+
+
+async def _past(door: asyncio.Future, services: Services, actor: Actor, command: Command):
+    """The door's refusal, or else the command's answer."""
+    refused = await door
+    return refused if refused is not None else await read(services, actor, command)
 
 
 async def read(services: Services, actor: Actor, command: Command):
