@@ -120,7 +120,9 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
     store = None
     if settings.multi_workspace:
         store = SealedInstallationStore(settings.slack_client_id, db.engine, vault)
-        workspaces: Workspaces = InstalledWorkspaces(db, store, slack_client, settings.zoom_account_id, http)
+        workspaces: Workspaces = InstalledWorkspaces(
+            db, store, slack_client, settings.zoom_account_id, http, teams=teams
+        )
     else:
         workspaces = SingleWorkspace(slack)
     zoom = ZoomClient(
@@ -249,8 +251,10 @@ def create_web_app(settings: Settings, *, migrate_db: bool = True, socket_mode: 
         app.router.add_post("/slack/events", slack_events)  # starts its own request id
         if settings.multi_workspace:
             app.router.add_get(INSTALL_PATH, with_request_id(slack_install))
-            app.router.add_get(OAUTH_REDIRECT_PATH, with_request_id(slack_install))
-    app.router.add_get("/microsoft/callback", with_request_id(microsoft_callback))
+            # GET alone runs the redirect and the callback: each consumes a single-use state, and link
+            # scanners and proxies send HEAD (aiohttp's add_get also answers HEAD unless told not to).
+            app.router.add_get(OAUTH_REDIRECT_PATH, with_request_id(slack_install), allow_head=False)
+    app.router.add_get("/microsoft/callback", with_request_id(microsoft_callback), allow_head=False)
     app.router.add_get("/healthz", with_request_id(healthz))
     app.router.add_get("/readyz", with_request_id(readyz))
     app.router.add_get("/metrics", with_request_id(metrics_page))

@@ -7,7 +7,7 @@ instead of using Bolt's per-request one.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Container
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -110,7 +110,7 @@ class InstalledWorkspaces(AsyncAuthorize):
     replicas: uninstalls and revocations arrive as events that delete the rows (and drop this
     replica's entry), Slack refuses a revoked token anyway, so a replica whose entry is up to
     ``ttl`` old can at worst make a call that Slack rejects. Only workspaces bound to this bot's
-    Zoom account are authorized.
+    Zoom account, and in ``teams`` (ZOOMCAL_SLACK_TEAMS), are authorized.
     """
 
     def __init__(
@@ -124,7 +124,9 @@ class InstalledWorkspaces(AsyncAuthorize):
         ttl: float = 60.0,
         miss_ttl: float = 2.0,
         clock: Callable[[], float] = time.monotonic,
+        teams: Container[str] | None = None,
     ):
+        self._teams = teams
         self._db = db
         self._store = store
         self._make_client = make_client
@@ -136,6 +138,8 @@ class InstalledWorkspaces(AsyncAuthorize):
         self._cache: dict[str, _Cached] = {}
 
     async def bot(self, team_id: str) -> Bot | None:
+        if self._teams is not None and team_id not in self._teams:
+            return None  # removed from ZOOMCAL_SLACK_TEAMS: its rows may remain, its token is never used
         now = self._clock()
         cached = self._cache.get(team_id)
         if cached is not None and cached.until > now:

@@ -111,8 +111,9 @@ async def test_several_groups_with_their_own_setting_are_named(stack):
 
 async def test_members_are_refused_and_the_refusal_is_audited(stack):
     await sales_with_mailboxes(stack)
-    shown = await checked(stack, f"ann@{DOMAIN}", MEMBER)
+    shown = text_of(await command_answer(stack, f"check ann@{DOMAIN}", MEMBER))  # in the ack: no job
     assert "only Zoom account owners and admins" in shown
+    assert not [r for r in stack.slack.requests if r.path.endswith(stack.last_response_url.rsplit("/", 1)[-1])]
     assert stack.microsoft.calls("/calendar") == []
     refusals = [e for e in await rows(stack, AuditEvent) if e.action == "refused"]
     assert [(e.slack_user_id, e.detail) for e in refusals] == [(MEMBER, "check a user")]

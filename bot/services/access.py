@@ -127,6 +127,13 @@ def in_allowed_team(actor: Actor, teams: Container[str]) -> bool:
     return actor.team_id in teams
 
 
+@dataclass(frozen=True)
+class Grant:
+    """Why a user may act: ``basis`` is the phrase the audit trail records (e.g. "as bootstrap admin")."""
+
+    basis: str
+
+
 class AccessPolicy:
     def __init__(
         self,
@@ -146,6 +153,10 @@ class AccessPolicy:
         self.group_admins = group_admins  # ZOOMCAL_GROUP_ADMINS
         self._standings: _Lookups[tuple[str, str], Standing] = _Lookups(ttl, clock)
         self._administers: _Lookups[tuple[str, str, str], bool] = _Lookups(ttl, clock)
+
+    def team_allowed(self, actor: Actor) -> bool:
+        """Whether ``actor``'s Slack team is one zoomcal serves (ZOOMCAL_SLACK_TEAMS, or the bot's own)."""
+        return in_allowed_team(actor, self._teams)
 
     async def allowed(self, actor: Actor, scope: Scope | None, *, fresh: bool) -> Grant | None:
         """Whether ``actor`` may act on ``scope`` (None: a read not about one scope), and on what basis.

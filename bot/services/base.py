@@ -18,6 +18,7 @@ from bot.clients.zoom import ZoomClient
 from bot.command import Target
 from bot.crypto import DecryptionError, Vault
 from bot.domain import Action, Actor, Scope
+from bot.services import authority
 from bot.services.access import AccessPolicy, Grant
 from bot.services.directory import GroupDirectory
 from bot.services.notifier import Notifier
@@ -164,7 +165,8 @@ class ServiceBase:
             return await self._refused(actor, None, what, audited)
         if not isinstance(found, Scope):
             return found
-        grant = await access.allowed(actor, found, fresh=fresh)
+        # A change judges afresh; a fresh "no" also withdraws the user's open links (authority.judge).
+        grant = await (authority.judge(self, actor, found) if fresh else access.allowed(actor, found, fresh=False))
         if grant is None:
             return await self._refused(actor, found, what, audited)
         return Judged(found, grant)
@@ -178,14 +180,19 @@ class ServiceBase:
         self, actor: Actor, scope: Scope | None, what: str, *, fresh: bool = False
     ) -> Grant | None:
         """Whether ``actor`` may do ``what`` to ``scope`` (None: a read not about one scope), and on what
-        basis (``fresh``: ask Zoom now, as every change does).
+        basis.
 
-        A refusal is audited. A user refused too often lately is refused at once, with no lookup
-        and no audit row (bot.services.refusals).
+        ``fresh``: ask Zoom now, as every change does at the moment it takes effect; a fresh
+        refusal also cancels the user's open consent links (bot.services.authority). A refusal is
+        audited. A user refused too often lately is refused at once, with no lookup and no audit
+        row (bot.services.refusals).
         """
         if self.deps.refusals.limited(actor):
             return None
-        grant = await self.deps.access.allowed(actor, scope, fresh=fresh)
+        if fresh:
+            grant = await authority.judge(self, actor, scope)
+        else:
+            grant = await self.deps.access.allowed(actor, scope, fresh=False)
         if grant is None:
             await self.refuse(actor, scope, what)
         return grant

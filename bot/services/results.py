@@ -194,6 +194,14 @@ class Verified:
 
 
 @dataclass(frozen=True)
+class ChangedMeanwhile:
+    """Verify found the scope changed while Microsoft was being asked (disabled, enabled again, new
+    credentials): nothing was written."""
+
+    scope: Scope
+
+
+@dataclass(frozen=True)
 class NotVerifiable:
     scope: Scope
     status: Status

@@ -38,7 +38,12 @@ def group_picked(services: Services, jobs: JobQueue, tasks: Tasks, workspaces: W
             return
         if not click.response_url:
             raise MalformedPayload("response_url")
-        if verb is Verb.VERIFY:  # calls Microsoft: a job, as the command is
+        if verb is Verb.VERIFY:  # calls Microsoft: a job, as the command is, once the door lets it by
+            refused = await services.verify.door(click.actor, target)
+            if refused is not None:  # a refusal known now leaves no job behind
+                tasks.spawn(reply(workspaces.session, click.response_url, messages.answer(refused, replace=True)), "picked group")
+                await ack()
+                return
             job = {"actor": actor_data(click.actor), "response_url": click.response_url,
                    "text": f"verify group {target.group_name}", "group_id": target.group_id}
             await jobs.submit(JOB, job, lane=lane(click.actor))

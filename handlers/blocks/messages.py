@@ -26,6 +26,7 @@ from bot.services.results import (
     AlreadySubmitted,
     AmbiguousGroup,
     AuditLog,
+    ChangedMeanwhile,
     ConsentLinkSent,
     DisableConfirm,
     Disabled,
@@ -413,6 +414,16 @@ def _(result: Verified) -> dict:
     else:
         text = f":x: *{name}*: verification failed. {code(result.error or '')}"
     return _message(text)
+
+
+@message.register
+def _(result: ChangedMeanwhile) -> dict:
+    name = scope_words(result.scope)
+    target = "account" if result.scope.is_account else "group " + name
+    return _message(
+        f"*{escape(name)}* changed while it was being verified (disabled, enabled again or consented anew), "
+        f"so verify wrote nothing. Run {code('/zoomcal status ' + target, 200)} to see it now."
+    )
 
 
 @message.register

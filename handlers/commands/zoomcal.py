@@ -5,7 +5,8 @@
   upstream call makes it slower (a cold role lookup against a slow Zoom), the ack says so and
   a job posts the answer through response_url.
 - enable and `/zoomcal` alone open a dialog with the command's trigger_id, beside the ack.
-- verify and check call Microsoft (check also Zoom) every time: a job answers them.
+- verify and check call Microsoft (check also Zoom) every time: a job answers them, once the
+  ack has checked that the user may run them (a refusal rides in the ack).
 """
 
 from __future__ import annotations
@@ -54,6 +55,16 @@ def zoomcal_command(services: Services, jobs: JobQueue, tasks: Tasks, workspaces
             return
         job = {"actor": actor_data(actor), "response_url": response_url, "text": text}
         if command.problem is None and command.verb in JOBS:
+            # Who may not run them is known at the door, like every other refusal: answered in the
+            # ack, with no job left behind. The job judges again (verify afresh: it is a change).
+            door = asyncio.ensure_future(_door(services, actor, command))
+            if await settled(door):
+                if door.result() is not None:
+                    await ack(messages.answer(door.result()))
+                    return
+            else:  # a cold lookup: the job (starting here) answers once it is known, without asking again
+                begun[response_url] = answering = asyncio.ensure_future(_past(door, services, actor, command))
+                tasks.spawn(answering, "slow door")
             await jobs.submit(JOB, job, lane=lane(actor))
             await ack()  # the answer follows through response_url
             return
@@ -74,6 +85,19 @@ def zoomcal_command(services: Services, jobs: JobQueue, tasks: Tasks, workspaces
 
 async def _answer_later(workspaces: Workspaces, response_url: str, answering: asyncio.Future) -> None:
     await reply(workspaces.session, response_url, messages.answer(await answering, replace=True))
+
+
+async def _door(services: Services, actor: Actor, command: Command):
+    """A refusal of verify or check known now (None: allowed, or not known yet)."""
+    if command.verb is Verb.VERIFY:
+        return await services.verify.door(actor, command.target)
+    return await services.check.door(actor)
+
+
+async def _past(door: asyncio.Future, services: Services, actor: Actor, command: Command):
+    """The door's refusal, or else the command's answer."""
+    refused = await door
+    return refused if refused is not None else await read(services, actor, command)
 
 
 async def read(services: Services, actor: Actor, command: Command):
