@@ -31,13 +31,16 @@ _SHAPES = [
         re.compile(r"=(?:(?<=(?i:state)=)|(?<=(?i:code)=)|(?<=(?i:token)=)|(?<=(?i:client_secret)=))[^&\s\"']++"),
         "=[redacted]",
     ),
+    # Bolt's "Failed to fetch oauth.v2.access result with code: …": a Slack OAuth code, still valid
+    # after a transient failure.
+    (re.compile(r"(with code: )[^\s&\"']++"), r"\1[redacted]"),
     # response_url (https://hooks.slack.com/commands/T…/…/…, or …/actions/…): a capability to post in
     # a channel. Plain, percent-encoded (a form body) or JSON-escaped.
     (re.compile(r"((?:/|%2[Ff]|\\/)(?:commands|actions)(?:/|%2[Ff]|\\/))[A-Za-z0-9%/\\_.~-]++"), r"\1[redacted]"),
 ]
 # What some shape above needs somewhere in the text: a few substring searches clear most lines (the
 # access log's above all) without running the patterns.
-_TRIGGERS = ("=", "xox", "xapp-", "earer", "EARER", "eyJ", "commands", "actions")
+_TRIGGERS = ("=", "code: ", "xox", "xapp-", "earer", "EARER", "eyJ", "commands", "actions")
 # Past this many characters a message is cut (at a word boundary, so no secret is left half-shown)
 # rather than scanned: a hostile request cannot make a line cost more than this.
 MAX_MESSAGE = 4096
@@ -146,6 +149,8 @@ def configure(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Alembic names each of its built-in plugins at INFO as it loads them: seven lines of every start.
+    logging.getLogger("alembic.runtime.plugins").setLevel(max(level, logging.WARNING))
     _ACCESS = _AccessLines(handler, redacting, json_lines)
     return handler
 

@@ -55,6 +55,10 @@ class SlackNotifier:
     async def domain_preflight(self, actor: Actor, scope: Scope, organization: str, preflight: DomainPreflight) -> None:
         await self._post(actor.team_id, actor.user_id, views.domain_preflight(scope, organization, preflight))
 
+    async def domain_preflight_to_audit(self, scope: Scope, organization: str, preflight: DomainPreflight) -> None:
+        if self._audit_channel:
+            await self._post(self._home_team, self._audit_channel, views.domain_preflight(scope, organization, preflight))
+
     async def audit(self, event: AuditEvent) -> None:
         if self._audit_channel:
             group = None if event.scope_kind == "account" else event.scope_name

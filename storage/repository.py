@@ -236,6 +236,30 @@ class Repository:
             .execution_options(synchronize_session=False)
         )
 
+    async def save_verified(
+        self, key: ScopeKey, *, version: int, ciphertext: bytes, new_ciphertext: bytes, now: datetime
+    ) -> bool:
+        """Verify's write, a compare-and-set: the credentials (and the time of verification) change
+        only if the scope is still `active` at ``version`` and still holds ``ciphertext``. False:
+        it changed meanwhile (disabled, enabled again, new credentials) and nothing was written.
+
+        The scope's row is locked first, so a concurrent disable or consent waits for this write
+        or this write sees theirs (each bumps the version).
+        """
+        row = await self.integration(key, for_update=True)
+        if row is None or row.version != version or row.status != "active":
+            return False
+        result = await self.session.execute(
+            update(Credential)
+            .where(Credential.integration_id == row.id, Credential.ciphertext == ciphertext)
+            .values(ciphertext=new_ciphertext)
+            .execution_options(synchronize_session=False)
+        )
+        if not result.rowcount:
+            return False
+        await self.mark_verified(key, now)
+        return True
+
     # credentials --------------------------------------------------------
 
     async def save_credentials(self, integration_id: int, ciphertext: bytes) -> None:
@@ -330,6 +354,28 @@ class Repository:
             .execution_options(synchronize_session=False)
         )
         return result.rowcount or 0
+
+    async def open_consents_of(self, zoom_account_id: str, team_id: str, user_id: str, now: datetime) -> list[ConsentRequest]:
+        """The consent links a Slack user asked for that can still complete."""
+        query = select(ConsentRequest).where(
+            ConsentRequest.zoom_account_id == zoom_account_id,
+            ConsentRequest.slack_team_id == team_id,
+            ConsentRequest.slack_user_id == user_id,
+            ConsentRequest.used_at.is_(None),
+            ConsentRequest.cancelled_at.is_(None),
+            ConsentRequest.expires_at > now,
+        )
+        return list((await self.session.execute(query)).scalars())
+
+    async def cancel_consent(self, request_id: int, now: datetime) -> bool:
+        """Cancels one link if it is still open (one conditional UPDATE: a concurrent callback wins or loses)."""
+        result = await self.session.execute(
+            update(ConsentRequest)
+            .where(ConsentRequest.id == request_id, ConsentRequest.used_at.is_(None), ConsentRequest.cancelled_at.is_(None))
+            .values(cancelled_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(result.rowcount)
 
     async def purge_consents(self, expired_before: datetime) -> int:
         """Deletes consent requests that expired before the given time (audit events stay)."""

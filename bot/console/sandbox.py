@@ -18,7 +18,7 @@ from bot.config import Purpose, load_settings
 from bot.crypto import generate_key
 from bot.sandbox import FakeMicrosoft, FakeSlack, FakeZoom, make_tls
 from bot.sandbox.microsoft import Mailbox
-from bot.sandbox.people import SandboxPerson, add_people, people
+from bot.sandbox.people import SandboxPerson, add_deputies, add_people, people
 from bot.sandbox.settings import sandbox_environment
 
 TEAM = "T0SANDBOX"
@@ -64,6 +64,7 @@ class Sandbox:
         self.tenant_id = self.microsoft.add_tenant(display_name=ORGANIZATION, domains=TENANT_DOMAINS)
         self.microsoft.add_user(self.tenant_id, USER_EMAIL, Mailbox.ENABLED)
         add_people(self.zoom, self.microsoft, self.tenant_id, DOMAIN, PEOPLE_GROUP)
+        add_deputies(self.zoom, self.slack, DOMAIN, PEOPLE_GROUP)
 
         # Bind first, so ZOOMCAL_PUBLIC_URL (Microsoft's redirect target) names the port the bot serves on.
         listener = socket.socket()
@@ -83,7 +84,7 @@ class Sandbox:
             self.slack, self.zoom, self.microsoft, signing_secret=self.signing_secret, public_url=self.url,
             database_url=f"sqlite+aiosqlite:///{self.workdir / 'zoomcal.db'}", encryption_key=generate_key(),
             ca_path=self.ca_path,
-        ) | {"ZOOMCAL_AUDIT_CHANNEL": AUDIT_CHANNEL}
+        ) | {"ZOOMCAL_AUDIT_CHANNEL": AUDIT_CHANNEL, "ZOOMCAL_GROUP_ADMINS": "true"}  # so `as gus@…` can try it
 
     def _log_to_file(self, redact: tuple[str, ...]) -> None:
         # The bot logs as in production, but into a file: the terminal is for the conversation.

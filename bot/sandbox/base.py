@@ -63,6 +63,7 @@ class FakeServer:
         self.latency = 0.0
         self.url = ""
         self._failures: list[_Failure] = []
+        self._holds: list[tuple[str, list[int], asyncio.Event]] = []
         self._runner: web.AppRunner | None = None
 
     def routes(self, app: web.Application) -> None:
@@ -93,6 +94,13 @@ class FakeServer:
     def fail_next(self, path_contains: str, status: int, body: Any = None, headers: dict | None = None, times: int = 1):
         """The next ``times`` requests whose path contains ``path_contains`` get this response instead."""
         self._failures.append(_Failure(path_contains, status, body, dict(headers or {}), times))
+
+    def hold(self, path_contains: str, times: int = 1) -> asyncio.Event:
+        """The next ``times`` requests whose path contains ``path_contains`` are recorded, then wait
+        until the returned event is set: a race made certain instead of timed."""
+        release = asyncio.Event()
+        self._holds.append((path_contains, [times], release))
+        return release
 
     def calls(self, path_contains: str) -> list[RecordedRequest]:
         return [r for r in self.requests if path_contains in r.path]
@@ -143,6 +151,10 @@ class FakeServer:
         self.requests.append(recorded)
         if self.latency:
             await asyncio.sleep(self.latency)
+        for path_contains, left, release in self._holds:
+            if left[0] > 0 and path_contains in request.path:
+                left[0] -= 1
+                await release.wait()
         for failure in self._failures:
             if failure.times > 0 and failure.path_contains in request.path:
                 failure.times -= 1

@@ -9,7 +9,7 @@ from bot import logs
 from bot.clients.errors import UpstreamError
 from bot.clients.microsoft import AppToken, Organization, valid_tenant
 from bot.domain import Action, Actor, Scope, ScopeKind, Status
-from bot.services import consent
+from bot.services import authority, consent
 from bot.services.base import ServiceBase, command_target, credentials, scope_title
 from bot.services.preflight import PreflightService
 from bot.services.results import CallbackPage
@@ -46,6 +46,9 @@ class ConsentCallbackService(ServiceBase):
             return await self._failed(actor, scope, request, f"Microsoft reported {reason}")
         if params.get("admin_consent", "").lower() != "true":
             return await self._failed(actor, scope, request, "Microsoft did not confirm admin consent")
+        refusal = await self._requester_refusal(actor, scope)
+        if refusal is not None:
+            return await self._failed(actor, scope, request, refusal)
         tenant = params.get("tenant", "")
         if not valid_tenant(tenant):
             return await self._failed(actor, scope, request, "Microsoft's answer named no valid tenant")
@@ -79,8 +82,12 @@ class ConsentCallbackService(ServiceBase):
                 event = await self.audit(
                     repo, actor, scope, Action.CONSENT_FAILED, "superseded", request.correlation_id, SUPERSEDED
                 )
-        self._tell(event, self.deps.notifier.consent_granted(actor, scope, organization.display_name, token.tenant_id)
-                   if row is not None else self.deps.notifier.consent_failed(actor, scope, SUPERSEDED))
+        notifier = self.deps.notifier
+        self._tell(
+            event, actor, scope,
+            (lambda: notifier.consent_granted(actor, scope, organization.display_name, token.tenant_id))
+            if row is not None else (lambda: notifier.consent_failed(actor, scope, SUPERSEDED)),
+        )
         if row is None:
             return CallbackPage(409, "Nothing was stored", f"{SUPERSEDED}.", scope=scope)
         self._preflight(actor, scope, row, organization)
@@ -94,11 +101,30 @@ class ConsentCallbackService(ServiceBase):
             organization=organization.display_name,
         )
 
-    def _tell(self, event, direct_message) -> None:
+    async def _requester_refusal(self, actor: Actor, scope: Scope) -> str | None:
+        """Why the person who asked for the link may no longer have it take effect (None: they may),
+        judged afresh: a link can outlive its requester's role (ZOOMCAL_CONSENT_TTL is up to 30 days)."""
+        if not self.deps.access.team_allowed(actor):
+            return "The Slack workspace of the admin who asked for this link is no longer allowed (ZOOMCAL_SLACK_TEAMS)"
+        try:
+            grant = await authority.judge(self, actor, scope)
+        except UpstreamError as exc:
+            return (
+                f"{exc.service} could not confirm that the admin who asked for this link may still change "
+                f"{scope.label} ({exc.message.split('; try again')[0]}), so the link was used up"
+            )
+        if grant is None:
+            return "The admin who asked for this link may no longer change this scope in Zoom (checked just now)"
+        return None
+
+    def _tell(self, event, actor: Actor, scope: Scope, direct_message) -> None:
         """The audit post and the admin's direct message, beside the page: the person who consented
-        waits for the page, not for Slack (the outcome is stored before either is sent)."""
+        waits for the page, not for Slack (the outcome is stored before either is sent). The message
+        goes to the admin only while they may still act on the scope (bot.services.authority)."""
         self.announce(event)
-        self.deps.tasks.spawn(direct_message, "consent outcome DM")
+        self.deps.tasks.spawn(
+            authority.tell_enabler(self, actor, scope, direct_message, "consent outcome"), "consent outcome DM"
+        )
 
     def _preflight(self, actor: Actor, scope: Scope, row, organization) -> None:
         """The domain preflight (bot.services.preflight), once the success page is decided: a task
@@ -120,7 +146,7 @@ class ConsentCallbackService(ServiceBase):
             # A stale failure (the scope was disabled or re-requested meanwhile) leaves the state alone.
             await self._settle(repo, scope, request, Status.FAILED, reason)
             event = await self.audit(repo, actor, scope, Action.CONSENT_FAILED, "failed", request.correlation_id, reason)
-        self._tell(event, self.deps.notifier.consent_failed(actor, scope, reason))
+        self._tell(event, actor, scope, lambda: self.deps.notifier.consent_failed(actor, scope, reason))
         return CallbackPage(
             200,
             "The integration was not enabled",

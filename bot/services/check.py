@@ -19,6 +19,14 @@ from bot.services.results import Failure, Refused, UserCheck
 
 class CheckService(ServiceBase):
     @answers_upstream_failures
+    async def door(self, actor: Actor) -> Refused | Failure | None:
+        """The check inside the command's ack: a refusal known now is answered there and leaves no
+        job behind; None: the job runs ``check``."""
+        if not await self.permitted(actor, None, "check a user"):
+            return Refused()
+        return None
+
+    @answers_upstream_failures
     async def check(self, actor: Actor, email: str) -> UserCheck | Refused | Failure:
         if not await self.permitted(actor, None, "check a user"):
             return Refused()

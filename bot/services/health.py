@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 from bot import metrics
 from bot.clients.errors import Refusal, UpstreamError
 from bot.domain import HEALTH_CHECK_USER, Action, Actor, Scope, ScopeKind, Status
+from bot.services import authority
 from bot.services.base import ServiceBase, credentials, new_correlation
 from bot.services.results import KEY_PROBLEM, HealthCheck
 from storage.checks import Claimed
@@ -177,12 +178,17 @@ class HealthService(ServiceBase):
         log.info("health check of %s: %s", scope.label, result)
         if event is not None:  # the status changed: the audit trail and the admin who enabled it hear of it
             await self.deps.notifier.audit(event)
-            if claimed.enabled_by:
+            if claimed.enabled_by:  # only while they may still act on it (bot.services.authority)
                 admin = Actor(claimed.enabled_team or "", claimed.enabled_by)
+                notifier = self.deps.notifier
                 if status is Status.FAILED:
-                    await self.deps.notifier.health_failed(admin, scope, detail or "")
+                    await authority.tell_enabler(
+                        self, admin, scope, lambda: notifier.health_failed(admin, scope, detail or ""), "health check failed"
+                    )
                 else:
-                    await self.deps.notifier.health_recovered(admin, scope)
+                    await authority.tell_enabler(
+                        self, admin, scope, lambda: notifier.health_recovered(admin, scope), "health check recovered"
+                    )
         return HealthCheck(scope, result, detail, status, changed=event is not None)
 
     @staticmethod

@@ -28,6 +28,9 @@ class Notifier(Protocol):
         """Tell the admin who consented which Zoom users' domains the tenant has not verified (or why
         nothing could be compared)."""
 
+    async def domain_preflight_to_audit(self, scope: Scope, organization: str, preflight: DomainPreflight) -> None:
+        """The same, to the audit channel, when the admin who consented may no longer hear of it."""
+
     async def audit(self, event: AuditEvent) -> None:
         """Post the event to the audit channel, when one is configured."""
 

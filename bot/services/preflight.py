@@ -20,6 +20,7 @@ from datetime import datetime
 from bot.clients.errors import UpstreamError
 from bot.clients.zoom import ZoomClient, domain_counts
 from bot.domain import Actor, Scope
+from bot.services import authority
 from bot.services.base import ServiceBase
 from bot.services.results import DomainPreflight
 from storage.db import background
@@ -63,7 +64,12 @@ class PreflightService(ServiceBase):
         if not saved:
             return None
         if found.unverified or found.error:
-            await self.deps.notifier.domain_preflight(actor, scope, organization, found)
+            notifier = self.deps.notifier
+            told = await authority.tell_enabler(
+                self, actor, scope, lambda: notifier.domain_preflight(actor, scope, organization, found), "domain preflight"
+            )
+            if not told:
+                await notifier.domain_preflight_to_audit(scope, organization, found)
         return found
 
 

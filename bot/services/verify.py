@@ -1,13 +1,20 @@
-"""Verify: a fresh app-only token and a Graph call for the tenant a scope holds."""
+"""Verify: a fresh app-only token and a Graph call for the tenant a scope holds.
+
+Verify is a change (it rewrites the stored credentials): its user is judged afresh, and what it
+writes is a compare-and-set against what it read (storage: ``save_verified``), so a disable or a
+new consent while Microsoft was being asked wins, and deleted credentials never come back.
+"""
 
 from __future__ import annotations
 
 from bot.clients.errors import UpstreamError
 from bot.command import Target
 from bot.domain import Actor, Status
-from bot.services.base import ServiceBase, answers_upstream_failures, credentials
+from bot.services.base import Judged, ServiceBase, answers_upstream_failures, credentials, target_words
 from bot.services.results import (
     KEY_PROBLEM,
+    AmbiguousGroup,
+    ChangedMeanwhile,
     Failure,
     NotVerifiable,
     Refused,
@@ -19,12 +26,22 @@ from storage.models import utcnow
 
 class VerifyService(ServiceBase):
     @answers_upstream_failures
-    async def verify(self, actor: Actor, target: Target) -> Verified | NotVerifiable | Refused | UnknownGroup | Failure:
-        if not await self.is_admin(actor):
-            return Refused()
-        scope = await self.resolve(target)
-        if isinstance(scope, UnknownGroup):
-            return scope
+    async def door(self, actor: Actor, target: Target) -> Refused | UnknownGroup | AmbiguousGroup | Failure | None:
+        """The check inside the command's ack (what reads may use: a role learned a moment ago): a
+        refusal, an unknown or ambiguous name known now is answered there and leaves no job behind;
+        None: the job runs ``verify``, which judges afresh."""
+        judged = await self.judged(actor, target, "verify", f"verify {target_words(target)}")
+        return None if isinstance(judged, Judged) else judged
+
+    @answers_upstream_failures
+    async def verify(
+        self, actor: Actor, target: Target
+    ) -> Verified | ChangedMeanwhile | NotVerifiable | Refused | UnknownGroup | AmbiguousGroup | Failure:
+        # A change (it rewrites the stored credentials): judged afresh, for the scope it names.
+        judged = await self.judged(actor, target, "verify", f"verify {target_words(target)}", fresh=True)
+        if not isinstance(judged, Judged):
+            return judged
+        scope = judged.scope
         key = scope.key(self.account_id)
         async with self.db.transaction() as repo:
             row = await repo.integration(key)
@@ -42,8 +59,12 @@ class VerifyService(ServiceBase):
         except UpstreamError as exc:
             return Verified(scope, False, now, secret.get("organization"), secret.get("tenant_id"), error=f"{exc.service} {exc.message}")
 
-        secret = credentials(token, organization)
+        verified = Verified(scope, True, now, organization.display_name, token.tenant_id, token.roles)
+        if row.status != Status.ACTIVE:
+            return verified  # a failed scope's credentials answer again; the health check makes it active
+        fresh = self.deps.vault.encrypt_json(credentials(token, organization))
         async with self.writing() as repo:
-            await repo.save_credentials(row.id, self.deps.vault.encrypt_json(secret))
-            await repo.mark_verified(key, now)
-        return Verified(scope, True, now, organization.display_name, token.tenant_id, token.roles)
+            written = await repo.save_verified(
+                key, version=row.version, ciphertext=credential.ciphertext, new_ciphertext=fresh, now=now
+            )
+        return verified if written else ChangedMeanwhile(scope)
