@@ -215,7 +215,7 @@ async def test_replicas_share_health_checks(tmp_path, postgres_url):
         other = stack.microsoft.add_tenant(display_name="Fabrikam", domains=("fabrikam.com",))
         await activate(stack, "enable group Sales")
         await activate_in(stack, "enable account", other)
-        replicas = [await Replica(stack.env).start(), await Replica(stack.env).start()]
+        replicas = list(await asyncio.gather(Replica(stack.env).start(), Replica(stack.env).start()))
 
         def checked_twice() -> bool:  # the consent's token, then two checks' tokens
             return all(len(stack.microsoft.calls(f"/{t}/oauth2/v2.0/token")) >= 3 for t in (stack.tenant_id, other))

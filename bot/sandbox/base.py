@@ -72,7 +72,8 @@ class FakeServer:
     async def start(self) -> FakeServer:
         app = web.Application(middlewares=[self._middleware], client_max_size=16 * 1024 * 1024)
         self.routes(app)
-        self._runner = web.AppRunner(app, access_log=None)
+        # At stop, a request still held by ``latency`` is cut off at once: its client is gone or gives up.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
         await site.start()
