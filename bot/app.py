@@ -114,7 +114,7 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
     microsoft = MicrosoftClient(
         http,
         client_id=settings.ms_client_id,
-        client_secret=settings.ms_client_secret,
+        credential=settings.ms_credential,
         consent_tenant=settings.ms_tenant,
         authority_host=settings.ms_authority_host,
         graph_url=settings.ms_graph_url,
