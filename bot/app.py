@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot import logs, metrics, pages
 from bot.clients.http import client_session, ssl_context
 from bot.clients.microsoft import MicrosoftClient
+from bot.services.explain import credential_warning
 from bot.clients.zoom import ZoomClient
 from bot.config import Settings
 from bot.crypto import Vault
@@ -140,6 +141,7 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
             health_interval=timedelta(seconds=settings.health_interval),
         )
     )
+    credential_posts(microsoft, services.deps.notifier, tasks)
     jobs = JobQueue(db, services.deps.vault)
     bolt = AsyncApp(
         signing_secret=settings.slack_signing_secret,
@@ -334,6 +336,17 @@ async def slack_install(request: web.Request) -> web.StreamResponse:
         else:
             response = await flow.handle_callback(bolt_request)
     return await to_aiohttp_response(response)
+
+
+def credential_posts(microsoft: MicrosoftClient, notifier, tasks: Tasks) -> None:
+    """The audit channel hears when Microsoft starts refusing zoomcal's own credential on this
+    replica, and when it issues a token again (once each per episode)."""
+
+    def changed(problem, episode) -> None:
+        warning = credential_warning(problem) if problem is not None else None
+        tasks.spawn(notifier.credential_episode(warning, episode.variable), "credential episode post")
+
+    microsoft.watch.on_change = changed
 
 
 async def microsoft_callback(request: web.Request) -> web.StreamResponse:

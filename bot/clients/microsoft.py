@@ -371,7 +371,7 @@ class MicrosoftClient:
         try:
             app = self._app(tenant)
             if fresh:
-                app.remove_tokens_for_client()
+                _forget_tokens(app)
             result = app.acquire_token_for_client([self._scope])
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise _Transient(f"could not be reached ({_safe(exc)})") from None
@@ -460,6 +460,15 @@ class MicrosoftClient:
             GRAPH, f"answered HTTP {response.status} for the calendar{_quoted(code, message)}",
             status=response.status, code=code,
         )
+
+
+def _forget_tokens(app: msal.ConfidentialClientApplication) -> None:
+    """What ``remove_tokens_for_client`` does, without its alias lookup: with instance discovery on,
+    that asks Microsoft's discovery endpoint, a request a token needs no more. The app's cache is
+    its tenant authority's alone, so every access token in it goes."""
+    cache = app.token_cache
+    for token in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
+        cache.remove_at(token)
 
 
 def _token_error(result: dict) -> tuple[str | None, str]:

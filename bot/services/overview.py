@@ -9,12 +9,14 @@ states is kept with that copy, so a thousand admins asking for the same page cos
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.command import USAGE, Target, Verb
 from bot.domain import HEALTH_CHECK_USER, Actor, Scope, ScopeKind, Status
 from bot.services.base import ServiceBase, answers_upstream_failures
 from bot.services.directory import GroupIndex
+from bot.services.explain import credential_warning
 from bot.services.preflight import preflight_from
 from bot.services.results import (
     KEY_PROBLEM,
@@ -66,13 +68,18 @@ class OverviewService(ServiceBase):
             return REFUSED
         snapshot = await self.deps.states.current()
         if target is None:
-            return await self._listing(snapshot, "status", "", page)
+            return self._warned(await self._listing(snapshot, "status", "", page))
         if target.is_account:
-            return self._single(snapshot, Scope.account())
+            return self._warned(self._single(snapshot, Scope.account()))
         scope = await self.resolve(target)
         if isinstance(scope, UnknownGroup):
             return scope
-        return self._single(snapshot, scope)
+        return self._warned(self._single(snapshot, scope))
+
+    def _warned(self, report: StatusReport) -> StatusReport:
+        """The bot-wide warning while Microsoft refuses zoomcal's own credential (on this replica)."""
+        problem = self.deps.microsoft.watch.problem
+        return report if problem is None else replace(report, warning=credential_warning(problem))
 
     @answers_upstream_failures
     async def groups(self, actor: Actor, query: str, page: int = 1) -> StatusReport | Refused | Failure:

@@ -116,6 +116,7 @@ class StatusReport:
     listing: str = "status"  # "status" or "groups": what Next / Previous page through
     query: str = ""  # the `groups` filter
     total: int = 0  # scopes across all pages
+    warning: str | None = None  # bot-wide: Microsoft refuses zoomcal's own credential (bot.services.explain)
 
 
 @dataclass(frozen=True)
@@ -189,6 +190,7 @@ class UserCheck:
     message: str | None = None
     error: str | None = None
     key_problem: bool = False
+    explanation: str | None = None  # what Microsoft's code means and what to do (no mailbox, access denied)
 
 
 @dataclass(frozen=True)

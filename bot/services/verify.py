@@ -6,6 +6,7 @@ from bot.clients.errors import UpstreamError
 from bot.command import Target
 from bot.domain import Actor, Status
 from bot.services.base import ServiceBase, answers_upstream_failures, credentials
+from bot.services.explain import reason
 from bot.services.results import (
     KEY_PROBLEM,
     Failure,
@@ -40,7 +41,7 @@ class VerifyService(ServiceBase):
         try:
             token, organization = await self.probe(str(secret.get("tenant_id") or ""))
         except UpstreamError as exc:
-            return Verified(scope, False, now, secret.get("organization"), secret.get("tenant_id"), error=f"{exc.service} {exc.message}")
+            return Verified(scope, False, now, secret.get("organization"), secret.get("tenant_id"), error=reason(exc))
 
         secret = credentials(token, organization)
         async with self.writing() as repo:
