@@ -36,6 +36,7 @@ class FakeZoom(FakeServer):
         self.tokens: dict[str, float] = {}  # access token -> time.monotonic() when it expires
         self.tokens_issued = 0
         self.members: dict[str, list[str]] = {}  # group id -> lower-cased emails, in the order added
+        self.managed_domains: list[dict] = []  # the account's associated domains: {"domain", "status"}
         self._member_sets: dict[str, set[str]] = {}
 
     def add_group(self, name: str, id: str | None = None, total_members: int = 0) -> str:
@@ -86,6 +87,10 @@ class FakeZoom(FakeServer):
         """As an admin's "Deactivate" in Zoom's portal: the user stays, with status inactive."""
         self.users[email.lower()]["status"] = "inactive"
 
+    def add_managed_domain(self, domain: str, status: str = "verified") -> None:
+        """An associated domain of the account (Account Management → Account Profile → Associated Domains)."""
+        self.managed_domains.append({"domain": domain, "status": status})
+
     def expire_tokens(self) -> None:
         self.tokens.clear()
 
@@ -94,6 +99,7 @@ class FakeZoom(FakeServer):
         app.router.add_get("/v2/groups", self._groups)
         app.router.add_get("/v2/groups/{group}/members", self._members)
         app.router.add_get("/v2/users", self._users)
+        app.router.add_get("/v2/accounts/{account}/managed_domains", self._managed_domains)
         app.router.add_get("/v2/users/{user}", self._user)
 
     async def _token(self, request: web.Request) -> web.Response:
@@ -170,6 +176,13 @@ class FakeZoom(FakeServer):
         status = request.query.get("status") or "active"
         users = [u for u in self.users.values() if u.get("status", "active") == status]
         return self._paged("users", users[start:start + size], len(users), start, size)
+
+    async def _managed_domains(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response({"code": 124, "message": "Invalid access token."}, status=401)
+        if request.match_info["account"] not in (self.account_id, "me"):
+            return web.json_response({"code": 2001, "message": "Account does not exist."}, status=404)
+        return web.json_response({"total_records": len(self.managed_domains), "domains": self.managed_domains})
 
     async def _user(self, request: web.Request) -> web.Response:
         if not self._authorized(request):

@@ -77,6 +77,15 @@ class DomainPreflight:
     more_domains: int = 0  # unverified domains past the ones listed
     more_users: int = 0  # their users
     error: str | None = None
+    # Zoom's associated domains (verified in Zoom): Application Permissions need one the tenant verified.
+    associated: tuple[str, ...] = ()
+    associated_matched: bool | None = None  # None: not compared (see associated_error)
+    associated_error: str | None = None  # why Zoom's associated domains could not be compared
+
+    @property
+    def associated_problem(self) -> bool:
+        """No associated domain the tenant verified, or no comparison possible: worth telling the admin."""
+        return self.associated_matched is False or self.associated_error is not None
 
     @property
     def unverified_users(self) -> int:

@@ -24,3 +24,24 @@ def credential_restored(variable: str) -> dict:
     return message(
         f":white_check_mark: Microsoft issues tokens for zoomcal's own credential ({escape(variable)}) again."
     ) | {"unfurl_links": False, "unfurl_media": False}
+
+
+def associated_line(preflight, organization: str) -> str | None:
+    """Zoom's associated domains against the tenant's verified ones (the domain preflight), or None
+    for a preflight stored before they were compared."""
+    if preflight.associated_error:
+        return (
+            f":warning: Zoom's associated domains could not be compared with the domains {code(organization)} has "
+            f"verified: {code(preflight.associated_error)}"
+        )
+    if preflight.associated_matched is None:
+        return None
+    names = ", ".join(code(d, 100) for d in preflight.associated[:20]) or "none"
+    if preflight.associated_matched:
+        return f"Zoom's associated domains ({names}) include one {code(organization)} has verified"
+    return (
+        f":warning: None of the Zoom account's associated domains ({names}) is verified by {code(organization)}: "
+        "Zoom's Application Permissions integration needs at least one associated domain that the Microsoft 365 "
+        "tenant has verified. Add and verify one in Zoom (Account Management → Account Profile → Associated "
+        "Domains) and in Microsoft Entra (Settings → Domain names)"
+    )

@@ -41,7 +41,7 @@ from bot.services.results import (
     Verified,
 )
 from handlers.blocks import ids
-from handlers.blocks.explained import said
+from handlers.blocks.explained import associated_line, said
 from handlers.blocks.common import (
     ENTRA_ENTERPRISE_APPS,
     OAUTH,
@@ -238,6 +238,8 @@ def health_lines(item: ScopeStatus) -> list[str]:
         lines.append(line)
     if item.preflight is not None:
         lines.append(preflight_line(item.preflight, item.organization or "the tenant") + ".")
+        associated = associated_line(item.preflight, item.organization or "the tenant")
+        lines += [associated + "."] if associated else []
     return lines
 
 
@@ -492,7 +494,12 @@ def health_recovered(scope) -> dict:
 
 def domain_preflight(scope, organization: str, preflight: DomainPreflight) -> dict:
     name = _scope_quoted(scope)
-    if preflight.error:
+    associated = associated_line(preflight, organization) if preflight.associated_problem else None
+    if associated and not (preflight.error or preflight.unverified):
+        text = f"{associated}. The integration for {name} is active in zoomcal" + (
+            ", but Zoom cannot use it until then." if preflight.associated_matched is False else "."
+        )
+    elif preflight.error:
         text = (
             f":warning: The integration for {name} is active, but I could not compare its Zoom users' email "
             f"domains with the domains {code(organization)} has verified: {code(preflight.error)}. "
@@ -504,6 +511,8 @@ def domain_preflight(scope, organization: str, preflight: DomainPreflight) -> di
             "Add and verify those domains in Microsoft Entra (Settings → Domain names), or change the users' "
             f"Zoom email addresses. {code('/zoomcal status ' + _target(scope))} shows this too."
         )
+    if associated and (preflight.error or preflight.unverified):
+        text += f"\n{associated}."
     return _message(text) | NO_UNFURL
 
 
