@@ -217,3 +217,15 @@ def _answers(transcript: str) -> dict[str, list[str]]:
         command, _, answer = chunk.partition("\n")
         found.setdefault(command, []).append(answer)
     return found
+
+
+def test_the_sandbox_runs_with_a_certificate_and_with_a_federated_token_file():
+    for kind in ("certificate", "federated"):
+        result = subprocess.run(
+            [*CONSOLE, "--credential", kind], capture_output=True, text=True, timeout=60,
+            input="\n".join(["/zoomcal enable group Sales", "submit", "open 1", "accept", "/zoomcal verify group Sales",
+                             "/zoomcal status group Sales"]) + "\n",
+        )
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+        in_order(result.stdout, "> accept", "# Integration active", "> /zoomcal verify group Sales",
+                 "issued a fresh app-only token", "> /zoomcal status group Sales", "Sales: active")
