@@ -122,7 +122,7 @@ def test_declined_consent_fails_the_scope():
 
 
 def test_people_check_the_domain_warning_and_a_health_check_failing_and_recovering():
-    """The README's walk-through: what a newcomer sees without waiting hours for a health check."""
+    """The walk-through of docs/console.md: what a newcomer sees without waiting hours for a health check."""
     result = console(
         "health",
         "people",

@@ -185,7 +185,7 @@ async def test_rotation_while_a_replica_serves(tmp_path, database_url):
     async with Stack(tmp_path, database_url) as stack:
         old, new = stack.env["ZOOMCAL_ENCRYPTION_KEY"], generate_key()
         await activate(stack, "enable group Sales")  # credentials sealed under the old key
-        # Step 1 of the README's rotation: every replica runs with the new key first.
+        # Step 1 of the key rotation (docs/operations.md): every replica runs with the new key first.
         replica = await Replica(stack.env | {"ZOOMCAL_ENCRYPTION_KEY": f"{new},{old}"}).start()
         try:
             # Answers in acks (status) and posted by jobs (verify, which rewrites the credentials).

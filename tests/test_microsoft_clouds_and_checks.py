@@ -22,7 +22,7 @@ from tests.fakes import FakeMicrosoft
 from tests.harness import FAST_RETRIES, microsoft_client
 
 FAST = FAST_RETRIES
-CLOUDS = {  # (MS_AUTHORITY_HOST, MS_GRAPH_URL) as the README's table gives them
+CLOUDS = {  # (MS_AUTHORITY_HOST, MS_GRAPH_URL) as docs/configuration.md's table gives them
     "US Government L4": ("https://login.microsoftonline.us", "https://graph.microsoft.us/v1.0"),
     "US Government L5 (DoD)": ("https://login.microsoftonline.us", "https://dod-graph.microsoft.us/v1.0"),
     "21Vianet": ("https://login.chinacloudapi.cn", "https://microsoftgraph.chinacloudapi.cn/v1.0"),
@@ -121,7 +121,7 @@ async def _pipe(reader, writer) -> None:
 
 @pytest.mark.parametrize("cloud", list(CLOUDS))
 async def test_a_national_cloud_end_to_end(tmp_path, cloud):
-    """The client configured as the README says reaches only that cloud's two hosts, with its scope,
+    """The client configured as docs/configuration.md says reaches only that cloud's two hosts, with its scope,
     instance discovery on (as for every host in MICROSOFT_AUTHORITY_HOSTS)."""
     authority, graph = CLOUDS[cloud]
     ca = trustme.CA()

@@ -31,7 +31,7 @@ def test_a_built_install_migrates_a_database_from_anywhere(tmp_path):
 
 
 def test_the_image_listens_on_all_interfaces_as_a_non_root_user_and_serves():
-    for line in ("ZOOMCAL_HOST=0.0.0.0", "USER zoomcal", 'CMD ["zoomcal", "serve"]', "EXPOSE 3000"):
+    for line in ("ZOOMCAL_HOST=0.0.0.0", "USER zoomcal", 'ENTRYPOINT ["zoomcal"]', 'CMD ["serve"]', "EXPOSE 3000"):
         assert line in DOCKERFILE
     copied = {line.split()[1] for line in DOCKERFILE.splitlines() if line.startswith("COPY ")}
     assert {"bot", "handlers", "storage"} <= copied and all((ROOT / c).exists() for c in copied)
