@@ -162,9 +162,15 @@ async def test_the_bots_own_credential_is_the_operators_problem(tmp_path, databa
         assert (await sales(stack)).status == "active", "no scope's status changes"
         assert not [m for m in stack.slack.dms(ADMIN) if "failed its health check" in m["text"]]
         assert "MS_CLIENT_SECRET" in shown and "operator must" in shown and "AADSTS7000222" in shown
+        sales_id = next(g["id"] for g in stack.zoom.groups if g["name"] == "Sales")
+        stack.zoom.add_user(f"ann@{DOMAIN}", role_name="Member")
+        stack.zoom.add_members(sales_id, [f"ann@{DOMAIN}"])
+        with caplog.at_level(logging.ERROR):
+            checked_now = await checked(stack, f"ann@{DOMAIN}")  # verify dropped the token: check asks for one
+        assert "MS_CLIENT_SECRET" in checked_now and "operator must" in checked_now
         errors = [r for r in caplog.records if r.levelno == logging.ERROR and "own credential" in r.getMessage()]
         assert len(errors) == 1 and "MS_CLIENT_SECRET" in errors[0].getMessage()
-        assert counter._value.get() - before == 3
+        assert counter._value.get() - before == 4, "every refusal is counted"
         assert not [e for e in await rows(stack, AuditEvent) if e.action == "health check failed"]
 
         status = text_of(await command_answer(stack, "status"))

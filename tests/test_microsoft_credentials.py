@@ -70,7 +70,7 @@ async def test_the_federated_token_file_is_read_again_for_each_token(microsoft, 
         microsoft.federated_subject = "system:serviceaccount:other:other"  # the app's credential changed
         with pytest.raises(CredentialError) as caught:
             await client.app_token(tenant)
-    assert caught.value.code == "AADSTS70021"
+    assert caught.value.code == "AADSTS700213"
     assert caught.value.variable == ASSERTION_FILE
 
 
@@ -145,3 +145,13 @@ async def test_credential_episode_logs_one_error_and_counts_every_failure(micros
     assert counter._value.get() - before == 3
     assert changes == [True, False], "one report when the episode starts, one when a token is issued again"
     assert client.watch.problem is None
+
+
+@pytest.mark.parametrize("code", ["AADSTS7000215", "AADSTS7000222", "AADSTS700027", "AADSTS70021", "AADSTS700211",
+                                  "AADSTS700024"])
+def test_the_contracts_credential_codes_name_the_variable_to_replace(code):
+    from bot.clients.microsoft_errors import explained, is_credential_failure
+
+    assert is_credential_failure(code)
+    text = explained(code, f"{code}: Microsoft's words", ASSERTION_FILE)
+    assert text.index(f"operator must") < text.index(code) and ASSERTION_FILE in text.split(code)[0]

@@ -387,9 +387,9 @@ class FakeMicrosoft(FakeServer):
         if claims.get("sub") != self.federated_subject:
             return _error(
                 401, "invalid_client",
-                f"AADSTS70021: No matching federated identity record found for presented assertion. Assertion "
-                f"Issuer: '{claims.get('iss')}'. Assertion Subject: '{claims.get('sub')}'. Assertion Audience: "
-                f"'{FEDERATED_AUDIENCE}'.",
+                f"AADSTS700213: No matching federated identity record found for presented assertion subject "
+                f"'{claims.get('sub')}'. Check your federated identity credential Subject, Audience and Issuer "
+                "against the presented assertion.",
             )
         return None
 
