@@ -78,7 +78,8 @@ class OverviewService(ServiceBase):
 
     def _warned(self, report: StatusReport) -> StatusReport:
         """The bot-wide warning while Microsoft refuses zoomcal's own credential (on this replica)."""
-        problem = self.deps.microsoft.watch.problem
+        microsoft = self.deps.microsoft  # None in bench.directory, which measures listings alone
+        problem = microsoft.watch.problem if microsoft is not None else None
         return report if problem is None else replace(report, warning=credential_warning(problem))
 
     @answers_upstream_failures
