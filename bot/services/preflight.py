@@ -52,7 +52,10 @@ async def compare_associated(zoom: ZoomClient, verified_domains: Iterable[str], 
     except UpstreamError as exc:
         return replace(found, associated_error=f"{exc.service} {exc.message.split('; try again')[0]}")
     verified = {domain.lower() for domain in verified_domains}
-    return replace(found, associated=associated, associated_matched=any(d in verified for d in associated))
+    if any(d in verified for d in associated):
+        # Named only when none matches: the tenant's own domains stay in its encrypted credentials.
+        return replace(found, associated_matched=True)
+    return replace(found, associated=associated, associated_matched=False)
 
 
 class PreflightService(ServiceBase):

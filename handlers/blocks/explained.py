@@ -36,9 +36,9 @@ def associated_line(preflight, organization: str) -> str | None:
         )
     if preflight.associated_matched is None:
         return None
-    names = ", ".join(code(d, 100) for d in preflight.associated[:20]) or "none"
     if preflight.associated_matched:
-        return f"Zoom's associated domains ({names}) include one {code(organization)} has verified"
+        return f"Zoom's associated domains include one {code(organization)} has verified"
+    names = ", ".join(code(d, 100) for d in preflight.associated[:20]) or "none"
     return (
         f":warning: None of the Zoom account's associated domains ({names}) is verified by {code(organization)}: "
         "Zoom's Application Permissions integration needs at least one associated domain that the Microsoft 365 "
