@@ -11,7 +11,8 @@ from bot import metrics
 from bot.sandbox.microsoft import Mailbox, make_certificate
 from storage.models import AuditEvent, Integration
 from tests.flows import activate, command_answer, enable, response_at, rows, state_of, text_of
-from tests.harness import ADMIN, Stack
+from bot.domain import Actor
+from tests.harness import ADMIN, TEAM, Stack
 
 AUDIT = "C0AUDIT01"
 DOMAIN = "contoso.onmicrosoft.com"
@@ -177,6 +178,8 @@ async def test_the_bots_own_credential_is_the_operators_problem(tmp_path, databa
         assert "MS_CLIENT_SECRET" in status and "operator must replace" in status
         single = text_of(await command_answer(stack, "status group Sales"))
         assert "MS_CLIENT_SECRET" in single
+        home = await stack.runtime.services.overview.dashboard(Actor(TEAM, ADMIN))
+        assert "MS_CLIENT_SECRET" in (home.report.warning or ""), "the App Home shows it too"
 
         def audit_posts(words: str):
             return [m for m in stack.slack.messages if m["channel"] == AUDIT and words in m["text"]]

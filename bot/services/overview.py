@@ -95,7 +95,8 @@ class OverviewService(ServiceBase):
         snapshot = await self.deps.states.current()
         failing = self._failing(snapshot)
         return Dashboard(
-            await self._listing(snapshot, "status", "", page), failing[:MAX_FAILING], max(0, len(failing) - MAX_FAILING)
+            self._warned(await self._listing(snapshot, "status", "", page)), failing[:MAX_FAILING],
+            max(0, len(failing) - MAX_FAILING),
         )
 
     async def status_counts(self) -> dict[str, int]:
