@@ -59,7 +59,7 @@ CALLBACK_ROWS = [
     ("access_denied", "AADSTS90094: The grant requires admin permission.", "Global Administrator or Privileged Role"),
     ("invalid_request", "AADSTS50020: User account from identity provider does not exist in tenant.",
      "personal Microsoft account"),
-    ("unauthorized_client", "AADSTS700016: Application not found in the directory.", "run the enable command again"),
+    ("unauthorized_client", "AADSTS700016: Application not found in the directory.", "run /zoomcal enable again"),
     ("invalid_request", "AADSTS90002: Tenant not found.", "MS_TENANT and MS_AUTHORITY_HOST"),
     ("access_denied", "AADSTS53003: Access has been blocked by Conditional Access policies.", "Conditional Access"),
 ]

@@ -30,12 +30,12 @@ CREDENTIAL_CODES = frozenset(
 
 _CONSENT_DECLINED = (
     "The Microsoft admin declined or cancelled the consent",
-    "run the enable command again and accept the permissions on Microsoft's page",
+    "run /zoomcal enable again and accept the permissions on Microsoft's page",
 )
 _NOT_IN_TENANT = (
     "zoomcal's Entra app is not (or no longer) registered in that tenant: its consent was removed or never "
     "granted, or the tenant is in another Microsoft cloud",
-    "run the enable command again so a Microsoft admin grants consent",
+    "run /zoomcal enable again so a Microsoft admin grants consent",
 )
 
 # code → (what it means, what to do next)
@@ -46,7 +46,7 @@ _MEANINGS: dict[str, tuple[str, str]] = {
     "AADSTS65004": _CONSENT_DECLINED,
     "AADSTS65001": (
         "Consent to zoomcal's Entra app has not been granted in that tenant",
-        "run the enable command again so a Microsoft admin grants admin consent",
+        "run /zoomcal enable again so a Microsoft admin grants admin consent",
     ),
     "AADSTS90094": (
         "The Microsoft account that signed in cannot grant tenant-wide (admin) consent",
@@ -75,7 +75,7 @@ _MEANINGS: dict[str, tuple[str, str]] = {
     "AADSTS500011": (
         "Microsoft Graph is not known to that tenant in this cloud (zoomcal's app is not consented there, "
         "or MS_GRAPH_URL names another Microsoft cloud)",
-        "run the enable command again; the bot's operator checks MS_GRAPH_URL and MS_AUTHORITY_HOST",
+        "run /zoomcal enable again; the bot's operator checks MS_GRAPH_URL and MS_AUTHORITY_HOST",
     ),
     "AADSTS90002": (
         "No such tenant exists (in this Microsoft cloud)",
@@ -105,7 +105,7 @@ _MEANINGS: dict[str, tuple[str, str]] = {
     ),
     "AADSTS700082": (
         "The consent has expired after a long time unused",
-        "run the enable command again",
+        "run /zoomcal enable again",
     ),
     "temporarily_unavailable": (
         "Microsoft's sign-in service is temporarily unavailable",
@@ -191,7 +191,7 @@ _MEANINGS: dict[str, tuple[str, str]] = {
     ),
     "Authorization_RequestDenied": (
         "zoomcal's app holds no permission to read this in the tenant (consent was incomplete or revoked)",
-        "run the enable command again so a Microsoft admin grants the application permissions",
+        "run /zoomcal enable again so a Microsoft admin grants the application permissions",
     ),
     "InvalidAuthenticationToken": (
         "Microsoft Graph did not accept the token (expired, or for another cloud)",
@@ -199,7 +199,7 @@ _MEANINGS: dict[str, tuple[str, str]] = {
     ),
     "no roles": (
         "The token carries no application permissions: admin consent is incomplete or was revoked",
-        "grant the app's application permissions in Entra (or run the enable command again)",
+        "grant the app's application permissions in Entra (or run /zoomcal enable again)",
     ),
 }
 
