@@ -14,15 +14,16 @@ import aiohttp
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_bolt.oauth.async_oauth_settings import AsyncOAuthSettings
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot import logs, metrics, pages
+from bot import logs, metrics, pages, startup
 from bot.clients.http import client_session, ssl_context
 from bot.clients.microsoft import MicrosoftClient
-from bot.services.explain import credential_warning
+from bot.clients.slack import web_client
 from bot.clients.zoom import ZoomClient
 from bot.config import Settings
 from bot.crypto import Vault
@@ -31,6 +32,7 @@ from bot.services import Services
 from bot.services.access import AccessPolicy
 from bot.services.base import Deps
 from bot.services.directory import GroupDirectory
+from bot.services.explain import credential_warning
 from bot.services.maintenance import Maintenance
 from bot.services.states import ScopeStates
 from bot.socket_mode import CheckedSocketModeHandler
@@ -48,11 +50,21 @@ from handlers.notifier import SlackNotifier
 from handlers.parsing import Malformed
 from handlers.signature import SlackSignature
 from handlers.teams import OwnTeamsOnly
-from storage import migrate
 from storage.db import Database, background
 from storage.slack_installations import SealedInstallationStore, SignedOAuthStateStore
 
 log = logging.getLogger(__name__)
+
+
+class _ClientGiven(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment even when given a client, then warns that the
+    client's token wins. Our client carries that same setting's token: the warning says nothing."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+logging.getLogger("slack_bolt").addFilter(_ClientGiven())
 MAX_BODY = 1024 * 1024  # Slack requests over 1 MiB get 413
 # Slack sends a request's few kilobytes at once and waits 3 s for the answer: a body still arriving
 # after that can never be answered in time, so the request is dropped (408) instead of being waited on.
@@ -86,17 +98,25 @@ class Runtime:
 
 
 async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_mode: bool = False) -> Runtime:
-    db = Database(settings.database_url)
-    if migrate_db:
-        await migrate.upgrade(db.engine)
     tls = ssl_context(settings.ca_bundle)
     http = client_session(settings.ca_bundle)
 
-    def slack_client(token: str | None) -> AsyncWebClient:
-        return AsyncWebClient(token=token, base_url=settings.slack_api_url + "/", session=http, ssl=tls)
+    def slack_client(token: str | None, *, retrying: bool = True) -> AsyncWebClient:
+        client = web_client(token, base_url=settings.slack_api_url + "/", session=http, ssl=tls)
+        if not retrying:
+            client.retry_handlers = []
+        return client
 
     slack = slack_client(settings.slack_bot_token)  # in multi-workspace mode, tokenless: Bolt sets each request's
-    teams = await slack_teams(settings, slack)  # one auth.test at start in single-workspace mode
+    try:
+        # Slack first: the database (opening a SQLite file creates it) only once the settings hold.
+        # One auth.test at start in single-workspace mode, not retried: a failed start says why in one
+        # line, and whatever supervises the process starts it again.
+        teams = await slack_teams(settings, slack_client(settings.slack_bot_token, retrying=False))
+        db = await startup.open_database(settings.database_url, migrate_db=migrate_db)
+    except BaseException:
+        await http.close()
+        raise
     vault = Vault(settings.encryption_keys)
     store = None
     if settings.multi_workspace:
@@ -128,7 +148,7 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
         Deps(
             db=db,
             vault=vault,
-            access=AccessPolicy(workspaces, zoom, settings.admins, teams),
+            access=AccessPolicy(workspaces, zoom, settings.admins, teams, group_admins=settings.group_admins),
             directory=directory,
             microsoft=microsoft,
             notifier=SlackNotifier(workspaces, settings.audit_channel, teams.home),
@@ -360,18 +380,26 @@ async def microsoft_callback(request: web.Request) -> web.StreamResponse:
 
 
 async def metrics_page(request: web.Request) -> web.Response:
-    try:
-        scopes = await request.app[RUNTIME].services.overview.status_counts()
-    except Exception as exc:  # the database is down: serve the rest, and /readyz says why
-        log.warning("could not count the scopes for /metrics: %s", type(exc).__name__)
-        scopes = None
-    return web.Response(body=metrics.render(scopes), headers={"Content-Type": metrics.CONTENT_TYPE})
+    runtime = request.app[RUNTIME]
+    up = await runtime.db.ping()  # shared by concurrent scrapes, in the background share
+    scopes = None
+    if up:
+        try:
+            scopes = await runtime.services.overview.status_counts()
+        except Exception as exc:  # the database went away meanwhile: serve the rest
+            log.warning("could not count the scopes for /metrics: %s", type(exc).__name__)
+    return web.Response(body=metrics.render(scopes, up), headers={"Content-Type": metrics.CONTENT_TYPE})
 
 
 async def healthz(_request: web.Request) -> web.Response:
     return web.Response(text="ok")
 
 
-async def readyz(request: web.Request) -> web.Response:
-    ready = await request.app[RUNTIME].db.ping()  # shared by concurrent probes, in the background share
-    return web.Response(text="ready" if ready else "database unavailable", status=200 if ready else 503)
+async def readyz(_request: web.Request) -> web.Response:
+    """Ready once started (settings loaded, migrations applied): this route is served only then.
+
+    A database outage does not fail it: every replica shares the database, so failing readiness
+    would take them all off the load balancer at once, and nobody would get even the answers
+    memory can give. zoomcal_database_up in /metrics says whether the database answers.
+    """
+    return web.Response(text="ready")

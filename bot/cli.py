@@ -94,12 +94,14 @@ def _configure_logging(settings: Settings) -> None:
 
 
 async def _upgrade(settings: Settings) -> int:
+    from bot.startup import open_database
     from storage import migrate
-    from storage.db import Database
 
-    db = Database(settings.database_url)
+    try:  # a database that cannot be reached or opened: one line naming ZOOMCAL_DATABASE_URL
+        db = await open_database(settings.database_url, migrate_db=True)
+    except SettingsError as exc:
+        return _settings_problems(exc)
     try:
-        await migrate.upgrade(db.engine)
         print(f"database at revision {await migrate.current(db.engine)}")
     finally:
         await db.close()
@@ -143,6 +145,7 @@ async def _rotate(settings: Settings) -> int:
 def _serve(settings: Settings, *, host: str, port: int, migrate_db: bool, socket_mode: bool) -> int:
     from aiohttp import web
 
+    from bot import startup
     from bot.app import create_web_app
     from bot.logs import AccessLogger
 
@@ -152,18 +155,33 @@ def _serve(settings: Settings, *, host: str, port: int, migrate_db: bool, socket
         pass
     else:
         asyncio.set_event_loop_policy(uvloop.EventLoopPolicy())
+    try:
+        startup.check_database_location(settings.database_url)
+        sock = startup.reserve_port(host, port)  # bound now, listening once the server is ready
+    except SettingsError as exc:
+        return _settings_problems(exc)
     app = create_web_app(settings, migrate_db=migrate_db, socket_mode=socket_mode)
     app.on_startup.append(_warn_unopenable)  # these run after the runtime is built
     app.on_startup.append(_freeze_startup_objects)
-    logging.getLogger(__name__).info("zoomcal listening on http://%s:%s", host, port)
+
+    def listening(_banner: str) -> None:  # aiohttp calls it once the server listens
+        bound = sock.getsockname()[1]  # the port given, or the one the system chose for --port 0
+        logging.getLogger(__name__).info("zoomcal listening on http://%s:%s", host, bound)
+
     # aiohttp stops on SIGTERM/SIGINT after finishing in-flight requests (shutdown_timeout).
     try:
-        web.run_app(app, host=host, port=port, access_log_class=AccessLogger, print=None, shutdown_timeout=30)
-    except SettingsError as exc:  # found at start, e.g. ZOOMCAL_SLACK_TEAMS against the bot token's team
-        for problem in exc.problems:
-            print(f"zoomcal: {problem}", file=sys.stderr)
-        return EXIT_CONFIG
+        web.run_app(app, sock=sock, access_log_class=AccessLogger, print=listening, shutdown_timeout=30)
+    except SettingsError as exc:  # found at start: Slack's auth.test, the database
+        return _settings_problems(exc)
+    finally:
+        sock.close()
     return 0
+
+
+def _settings_problems(exc: SettingsError) -> int:
+    for problem in exc.problems:
+        print(f"zoomcal: {problem}", file=sys.stderr)
+    return EXIT_CONFIG
 
 
 async def _warn_unopenable(app) -> None:

@@ -83,6 +83,7 @@ class Settings:
     log_format: str = "json"  # json | text
     health_interval: int = 21600  # seconds between health checks of each scope; 0: off
     ms_credential: MicrosoftCredential | None = field(default=None, repr=False)  # exactly one of three kinds
+    group_admins: bool = False  # ZOOMCAL_GROUP_ADMINS: a Zoom group's own group admins may manage that group
 
     @property
     def multi_workspace(self) -> bool:
@@ -159,6 +160,17 @@ class _Reader:
         if not low <= value <= high:
             self.problems.append(f"{name}: must be between {low} and {high}, got {value}")
         return value
+
+    def flag(self, name: str, default: bool) -> bool:
+        raw = self.text(name)
+        if raw is None:
+            return default
+        if raw.lower() in ("true", "1", "yes", "on"):
+            return True
+        if raw.lower() in ("false", "0", "no", "off"):
+            return False
+        self.problems.append(f"{name}: must be true or false, got {raw!r}")
+        return default
 
     def id_list(self, name: str, pattern: re.Pattern[str], what: str) -> frozenset[str]:
         return frozenset(self.ids(name, pattern, what))
@@ -273,6 +285,7 @@ def load_settings(env: Mapping[str, str], purpose: Purpose = Purpose.SERVE) -> S
         port=r.integer("ZOOMCAL_PORT", 3000, low=0, high=65535),
         log_format=_log_format(r),
         health_interval=_health_interval(r),
+        group_admins=r.flag("ZOOMCAL_GROUP_ADMINS", False),
     )
     if r.problems:
         raise SettingsError(r.problems)

@@ -97,7 +97,7 @@ class JobQueue:
                             for job_id, (kind, plaintext, _) in zip(ids, batch)
                         ]
                     )
-            except Exception as error:  # each submitter sees the failure (its request gets no ack)
+            except Exception as error:  # each submitter sees the failure (DatabaseUnavailable: its ack says so)
                 for *_, written in batch:
                     if not written.done():
                         written.set_exception(error)

@@ -146,6 +146,8 @@ def configure(
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)
+    # Alembic names each of its built-in plugins at INFO as it loads them: seven lines of every start.
+    logging.getLogger("alembic.runtime.plugins").setLevel(max(level, logging.WARNING))
     _ACCESS = _AccessLines(handler, redacting, json_lines)
     return handler
 

@@ -51,6 +51,11 @@ SCOPES = Gauge(
     ["status"],
     registry=REGISTRY,
 )
+DATABASE_UP = Gauge(
+    "zoomcal_database_up",
+    "1 when the database answers, 0 while it cannot be reached (checked at scrape time)",
+    registry=REGISTRY,
+)
 
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
@@ -67,8 +72,11 @@ def acked(kind: str, status: int, seconds: float) -> None:
     children[1].observe(seconds)
 
 
-def render(scopes: dict[str, int] | None = None) -> bytes:
-    """The metrics; ``scopes``: configured scopes by status, counted for this scrape."""
+def render(scopes: dict[str, int] | None = None, database_up: bool | None = None) -> bytes:
+    """The metrics; ``scopes``: configured scopes by status, counted for this scrape;
+    ``database_up``: whether the database answered this scrape's check."""
+    if database_up is not None:
+        DATABASE_UP.set(1 if database_up else 0)
     for status, count in (scopes or {}).items():
         SCOPES.labels(status).set(count)
     return generate_latest(REGISTRY)

@@ -22,9 +22,10 @@ from slack_sdk.oauth.installation_store.async_installation_store import (
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings, SettingsError
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable, unreachable
 
 # What the bot asks for at install; manifest.yml lists the same (tests/test_manifest.py checks).
+SLACK_API_DEFAULT = "https://slack.com/api"  # SLACK_API_URL's default (bot/config.py), without its slash
 BOT_SCOPES = ("commands", "chat:write", "im:write", "users:read", "users:read.email")
 
 
@@ -46,11 +47,11 @@ async def slack_teams(settings: Settings, client: AsyncWebClient) -> SlackTeams:
     try:
         team = str((await client.auth_test()).get("team_id") or "")
     except SlackApiError as exc:
-        raise SettingsError([f"SLACK_BOT_TOKEN: Slack refused it (auth.test: {exc.response.get('error')})"]) from None
+        if exc.response.get("error"):  # Slack's own answer: the token is what to fix
+            raise SettingsError([f"SLACK_BOT_TOKEN: Slack refused it (auth.test: {exc.response.get('error')})"]) from None
+        raise SettingsError([_unreachable(settings, f"it answered HTTP {exc.response.status_code}")]) from None
     except (SlackClientError, OSError, TimeoutError) as exc:
-        raise SettingsError(
-            [f"SLACK_API_URL: Slack could not be reached to learn SLACK_BOT_TOKEN's team ({type(exc).__name__})"]
-        ) from None
+        raise SettingsError([_unreachable(settings, type(exc).__name__)]) from None
     if not team:
         raise SettingsError(["SLACK_BOT_TOKEN: Slack's auth.test named no team for it"])
     if settings.slack_teams and team not in settings.slack_teams:
@@ -58,6 +59,15 @@ async def slack_teams(settings: Settings, client: AsyncWebClient) -> SlackTeams:
             [f"ZOOMCAL_SLACK_TEAMS: does not include {team}, the team of SLACK_BOT_TOKEN (the only team it can serve)"]
         )
     return SlackTeams(frozenset({team}), team)
+
+
+def _unreachable(settings: Settings, why: str) -> str:
+    """Slack's API could not be asked. SLACK_API_URL is named only when it was set (a default that
+    cannot be reached is this machine's network to fix, not a setting)."""
+    url = settings.slack_api_url + "/"
+    if settings.slack_api_url != SLACK_API_DEFAULT:
+        return f"SLACK_API_URL: Slack's Web API could not be reached at {url} to check SLACK_BOT_TOKEN ({why})"
+    return f"Slack could not be reached at {url} to check SLACK_BOT_TOKEN ({why}): check this machine's connection to Slack"
 
 
 class WorkspaceGone(Exception):
@@ -130,7 +140,12 @@ class InstalledWorkspaces(AsyncAuthorize):
         cached = self._cache.get(team_id)
         if cached is not None and cached.until > now:
             return cached.bot
-        bot = await self._load(team_id)
+        try:
+            bot = await self._load(team_id)
+        except DatabaseUnavailable:
+            if cached is None:
+                raise
+            return cached.bot  # the database is out of reach: the token this replica last read still works
         if len(self._cache) > 10_000:  # grown large: drop what has expired
             self._cache = {k: v for k, v in self._cache.items() if v.until > now}
         self._cache[team_id] = _Cached(bot, now + (self._ttl if bot else self._miss_ttl))
@@ -141,7 +156,14 @@ class InstalledWorkspaces(AsyncAuthorize):
             binding = await repo.workspaces.get(team_id)
         if binding is None or binding.zoom_account_id != self._account:
             return None
-        return await self._store.async_find_bot(enterprise_id=binding.enterprise_id, team_id=team_id)
+        try:  # the store reads the engine itself
+            return await self._store.async_find_bot(enterprise_id=binding.enterprise_id, team_id=team_id)
+        except DatabaseUnavailable:
+            raise
+        except Exception as error:
+            if unreachable(error):
+                raise DatabaseUnavailable(type(error).__name__) from error
+            raise
 
     def forget(self, team_id: str) -> None:
         self._cache.pop(team_id, None)

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import functools
+import json
 import logging
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.response import BoltResponse
 
-from handlers.blocks import messages
+from bot.services.results import DATABASE_DOWN
+from handlers.blocks import messages, modals
 from handlers.replies import reply
+from storage.db import DatabaseUnavailable
 
 log = logging.getLogger("zoomcal.handlers")
 
@@ -22,7 +25,10 @@ SORRY = "Sorry, zoomcal hit an unexpected error (it was logged). Please try agai
 MALFORMED = (MalformedPayload, KeyError, TypeError)
 
 
-async def on_error(error: Exception, response: BoltResponse | None) -> BoltResponse | None:
+async def on_error(error: Exception, body: dict, response: BoltResponse | None) -> BoltResponse | None:
+    if isinstance(error, DatabaseUnavailable):
+        log.warning("the database is unavailable (%s): answered so", error)
+        return None if response is None else unavailable(body)
     if isinstance(error, MALFORMED):
         log.warning("malformed Slack request: %s", type(error).__name__)
         status = 400
@@ -32,6 +38,21 @@ async def on_error(error: Exception, response: BoltResponse | None) -> BoltRespo
     if response is None:  # already acknowledged: nothing more to send
         return None
     return BoltResponse(status=status, body="")
+
+
+def unavailable(body: dict) -> BoltResponse:
+    """The ack of a change the database could not take (its job row, say): say so, never a 5xx.
+
+    A command's answer says it; a submitted dialog stays, under a view saying it (closing that
+    one returns to the dialog, to submit again later). Other requests are acked: their listeners
+    tell the user where they can (handlers.actions), or nobody is waiting (events).
+    """
+    if isinstance(body, dict) and "command" in body:
+        return BoltResponse(status=200, body=messages.answer(DATABASE_DOWN))
+    if isinstance(body, dict) and body.get("type") == "view_submission":
+        view = modals.outcome_modal(modals.MODAL_TITLE, DATABASE_DOWN)
+        return BoltResponse(status=200, body=json.dumps({"response_action": "push", "view": view}))
+    return BoltResponse(status=200, body="")
 
 
 def guarded(listener):

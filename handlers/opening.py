@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from slack_sdk.errors import SlackApiError
+import aiohttp
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bot.clients import slack
 from bot.services.results import Problem
 from handlers.blocks import modals
 from handlers.timing import settled
@@ -22,6 +24,12 @@ from handlers.timing import settled
 # The dialog should open within a second of the command, also during a burst: half of that
 # for the checks, the rest for views.open on a busy event loop.
 PLACEHOLDER_AFTER = 0.5
+TRIGGER_LIFE = 3.0  # seconds a trigger_id opens a dialog, from the command or click (Slack's rule)
+
+
+def trigger_expires() -> float:
+    """When a trigger_id that just arrived dies (event-loop time): views.open retries until then."""
+    return asyncio.get_running_loop().time() + TRIGGER_LIFE
 
 
 async def prepare(preparing: Awaitable) -> tuple[asyncio.Future, bool]:
@@ -36,23 +44,31 @@ async def open_dialog(
     preparing: asyncio.Future,
     form_type: type,
     build: Callable[[object], dict],
+    expires: float,
 ):
     """Opens ``build(form)`` when ``preparing`` yields a ``form_type``; returns any other result to tell.
 
-    Returns None when a dialog shows the outcome.
+    Returns None when a dialog shows the outcome. ``expires``: when the trigger_id dies
+    (``trigger_expires``); Slack's 429s and 5xx are retried only until then.
     """
     try:
         if preparing.done():
             result = preparing.result()
             if not isinstance(result, form_type):
                 return result
-            await client.views_open(trigger_id=trigger_id, view=build(result))
+            with slack.within(expires):
+                await client.views_open(trigger_id=trigger_id, view=build(result))
             return None
-        opened = await client.views_open(trigger_id=trigger_id, view=modals.loading_modal())
+        with slack.within(expires):
+            opened = await client.views_open(trigger_id=trigger_id, view=modals.loading_modal())
         result = await preparing
         view = build(result) if isinstance(result, form_type) else modals.outcome_modal(modals.MODAL_TITLE, result)
         await client.views_update(view_id=opened["view"]["id"], view=view)
         return None
-    except SlackApiError as exc:
+    except (SlackApiError, SlackClientError, aiohttp.ClientError, OSError, asyncio.TimeoutError) as exc:
         preparing.cancel()
-        return Problem(f"Slack would not open the dialog ({exc.response.get('error')}). Please try again.")
+        error = slack.error_name(exc)
+        if error == "ratelimited":
+            return Problem("Slack is limiting how fast zoomcal may open dialogs, so this one could not open in time. "
+                           "Please try again in a minute.")
+        return Problem(f"Slack would not open the dialog ({error}). Please try again.")

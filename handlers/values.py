@@ -11,6 +11,7 @@ import json
 from dataclasses import dataclass
 
 from bot import logs
+from bot.command import Target, Verb
 from bot.domain import Choices, Scope, ScopeKind
 from handlers.blocks import ids
 from handlers.errors import MalformedPayload
@@ -41,6 +42,22 @@ def shown(raw: object) -> Shown:
     if not group_id or not name:
         raise MalformedPayload("scope")
     return Shown(Scope.group(group_id, name), version)
+
+
+PICKABLE = (Verb.STATUS, Verb.ENABLE, Verb.DISABLE, Verb.VERIFY)
+
+
+def picked(raw: object) -> tuple[Verb, Target]:
+    """The command and group a "pick one of these groups" button carries (handlers.blocks.messages)."""
+    try:
+        data = json.loads(raw)  # type: ignore[arg-type]
+        verb = Verb(data["verb"])
+        group_id, name = str(data["group_id"]), str(data["name"])
+    except (ValueError, KeyError, TypeError, AttributeError):
+        raise MalformedPayload("group") from None
+    if verb not in PICKABLE or not group_id or not name:
+        raise MalformedPayload("group")
+    return verb, Target(name, group_id=group_id)
 
 
 def choices(values: dict) -> Choices:

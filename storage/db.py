@@ -10,7 +10,8 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import AsyncExitStack, asynccontextmanager, contextmanager
 from contextvars import ContextVar
 
-from sqlalchemy import event, make_url, text
+import asyncpg
+from sqlalchemy import event, exc, make_url, text
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 
 from storage.repository import Repository
@@ -24,7 +25,29 @@ _SHARING: ContextVar[bool] = ContextVar("sharing", default=False)  # inside Data
 # served ahead of an ack's transaction 20 times without the share, 1-2 times with it).
 BACKGROUND_CONNECTIONS = 8
 ACK_RESERVE = 4  # PostgreSQL connections background work always leaves to Slack's acks
-READY_FRESH = 1.0  # seconds one readiness check answers for: a flood of probes costs one query a second
+READY_FRESH = 1.0  # seconds one database check answers for: a flood of scrapes costs one query a second
+# How long opening a PostgreSQL connection may take (asyncpg waits a minute by default). While a
+# failover's address does not answer, an ack must still say "unavailable" within Slack's 3 s:
+# a read waits for its answer 1.5 s (handlers.timing), then its job row may need a connection too.
+# PostgreSQL on the same network opens one (TLS and authentication included) in milliseconds.
+CONNECT_SECONDS = 1.0
+
+
+class DatabaseUnavailable(Exception):
+    """The database cannot be reached (a restart, a failover, the network)."""
+
+
+def _lost(error: BaseException) -> bool:
+    """A statement failed because the connection went away (the server stopped mid-transaction)."""
+    return isinstance(error, exc.DBAPIError) and error.connection_invalidated
+
+
+def unreachable(error: BaseException) -> bool:
+    """For code that uses the engine directly (slack_sdk's stores): whether ``error`` is the database
+    being out of reach: no connection (refused, timed out, the server starting or stopping; asyncpg
+    raises these as they are) or a connection lost."""
+    unreached = (OSError, TimeoutError, exc.TimeoutError, asyncpg.CannotConnectNowError, asyncpg.ConnectionDoesNotExistError)
+    return _lost(error) or isinstance(error, unreached)
 
 
 @contextmanager
@@ -48,7 +71,10 @@ def _pool(url: str) -> dict:
         return {"pool_size": 1, "max_overflow": 0}
     # Each Slack request and job holds a connection briefly; a small pool queues them under load.
     # Pre-ping notices connections PostgreSQL dropped (restarts, failovers).
-    return {"pool_size": 20, "max_overflow": 20, "pool_pre_ping": True}
+    pool = {"pool_size": 20, "max_overflow": 20, "pool_pre_ping": True}
+    if make_url(url).get_driver_name() == "asyncpg" and "timeout" not in make_url(url).query:
+        pool["connect_args"] = {"timeout": CONNECT_SECONDS}
+    return pool
 
 
 def private_sqlite_file(url: str) -> None:
@@ -128,13 +154,28 @@ class Database:
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Repository]:
-        """One unit of work: commits on success, rolls back on any error."""
-        async with AsyncExitStack() as stack:
-            if _BACKGROUND.get() and not _SHARING.get():
-                await stack.enter_async_context(self._background)
-            session = await stack.enter_async_context(self._sessions())
-            await stack.enter_async_context(session.begin())
-            yield Repository(session)
+        """One unit of work: commits on success, rolls back on any error.
+
+        Raises DatabaseUnavailable when no connection can be had (the pool's pre-ping drops the
+        ones a restart broke: nothing was written) or the connection is lost mid-transaction
+        (rolled back by the server; only a loss during the commit itself leaves its fate unknown).
+        """
+        try:
+            async with AsyncExitStack() as stack:
+                if _BACKGROUND.get() and not _SHARING.get():
+                    await stack.enter_async_context(self._background)
+                session = await stack.enter_async_context(self._sessions())
+                await stack.enter_async_context(session.begin())
+                try:
+                    # The connection first: a failure to get one is the database's, never the caller's.
+                    await session.connection()
+                except Exception as error:
+                    raise DatabaseUnavailable(type(error).__name__) from error
+                yield Repository(session)
+        except Exception as error:
+            if _lost(error):  # mid-transaction or at the commit: the server went away
+                raise DatabaseUnavailable(type(error).__name__) from error
+            raise
 
     async def scrub(self) -> None:
         """After deleting secrets: on SQLite, fold the WAL into the (secure_delete) file and empty it."""
@@ -144,9 +185,9 @@ class Database:
             await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     async def ping(self) -> bool:
-        """Whether the database answers (readiness). Callers within READY_FRESH seconds share one
-        check, which queues in the background share: a flood of unauthenticated probes costs one
-        query a second and never stands between a Slack ack and the database."""
+        """Whether the database answers (/metrics' zoomcal_database_up). Callers within READY_FRESH
+        seconds share one check, which queues in the background share: a flood of unauthenticated
+        scrapes costs one query a second and never stands between a Slack ack and the database."""
         now = asyncio.get_running_loop().time()
         if self._ready is None or (self._ready.done() and now - self._ready_at >= READY_FRESH):
             self._ready, self._ready_at = asyncio.ensure_future(self._check()), now
@@ -157,7 +198,7 @@ class Database:
             async with self._background, self.engine.connect() as conn:
                 await conn.execute(text("SELECT 1"))
             return True
-        except Exception:  # readiness: any failure means "not ready"
+        except Exception:  # any failure means "down"
             return False
 
     async def close(self) -> None:

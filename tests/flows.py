@@ -128,16 +128,17 @@ def consent_outcomes(stack: Stack, user: str) -> list[dict]:
 
 async def click(
     stack: Stack, action_id: str, value: str, user: str = ADMIN, *, container: str = "message", base: str | None = None,
-    expect: int = 200,
+    expect: int = 200, trigger_id: str | None = None,
 ) -> str:
-    """Clicks a button (``expect``: the HTTP status it must get); returns the response_url the bot may answer on."""
+    """Clicks a button (``expect``: the HTTP status it must get); returns the response_url the bot may answer on.
+    ``trigger_id``: the click's (one the fake Slack issued), to find the dialog it opens."""
     response_url = stack.slack.new_response_url("actions")
     payload = {
         "type": "block_actions",
         "team": {"id": TEAM, "domain": "example"},
         "user": {"id": user, "team_id": TEAM, "name": user.lower()},
         "api_app_id": "A0ZOOMCAL",
-        "trigger_id": stack.slack.new_trigger_id(),
+        "trigger_id": trigger_id or stack.slack.new_trigger_id(),
         "container": {"type": container},
         "actions": [{"action_id": action_id, "block_id": "b", "type": "button", "value": value,
                      "action_ts": "1.2"}],

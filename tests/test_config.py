@@ -157,3 +157,12 @@ def test_a_health_interval_out_of_range_is_one_problem(value):
     assert caught.value.problems == [
         f"ZOOMCAL_HEALTH_INTERVAL: must be 0 (off) or seconds from 10 to 604800, got {value!r}"
     ]
+
+
+def test_group_admins_are_off_unless_turned_on():
+    assert load_settings(MINIMAL).group_admins is False
+    assert load_settings(MINIMAL | {"ZOOMCAL_GROUP_ADMINS": "true"}).group_admins is True
+    assert load_settings(MINIMAL | {"ZOOMCAL_GROUP_ADMINS": "FALSE"}).group_admins is False
+    with pytest.raises(SettingsError) as raised:
+        load_settings(MINIMAL | {"ZOOMCAL_GROUP_ADMINS": "sometimes"})
+    assert raised.value.problems == ["ZOOMCAL_GROUP_ADMINS: must be true or false, got 'sometimes'"]

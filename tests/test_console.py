@@ -99,7 +99,7 @@ def test_help_and_unclear_input_get_clear_answers():
     assert "I don't know the command “frobnicate”" in answer_to(out, "/zoomcal frobnicate")
     assert "Unknown command “frobnicate”" in answer_to(out, "frobnicate")
     assert "Only /zoomcal is installed" in answer_to(out, "/jira create")
-    assert "There is no button [3]" in answer_to(out, "click 3")
+    assert "There is no button or link [3]: the latest answer showed none." in answer_to(out, "click 3")
     assert "Usage: click N" in answer_to(out, "click")
     assert "No dialog is open" in answer_to(out, "submit")
     assert "No consent page is open" in answer_to(out, "accept")
@@ -184,7 +184,7 @@ def test_people_check_the_domain_warning_and_a_health_check_failing_and_recoveri
     assert "deleted from Contoso now (`revoke`)" in answers["people"][1]
     in_order(
         failed,
-        "Sales: failed; it is now failed: ", "AADSTS7000229",
+        "Sales: active → failed: ", "AADSTS7000229",
         "zoomcal in #zoomcal-audit:", "the health check · the group `Sales` · health check failed · failed",
         "zoomcal → direct message:", "the group `Sales` failed its health check and is now failed",
     )
@@ -202,11 +202,44 @@ def test_people_check_the_domain_warning_and_a_health_check_failing_and_recoveri
     assert "`fabrikam.com` (2 users)" in status
 
 
+def test_numbers_name_the_latest_answers_buttons_and_links_and_say_which_is_which():
+    result = console(
+        "/zoomcal enable group Sales",
+        "submit",
+        "click 9",
+        "open 1",
+        "accept",
+        "/zoomcal disable group Sales",
+        "open 1",
+        "click 1",
+        "yes",
+        "click 1",
+        "/zoomcal help",
+        "click 1",
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    answers = _answers(out)
+    # After the consent link's DM: [9] names what the latest answer holds, the link among it.
+    missing = answers["click 9"][0]
+    assert missing.startswith("There is no button or link [9] in the latest answer: it showed [1] ")
+    assert "[1] Grant admin consent (link)" in missing
+    assert "+-- browser: Permissions requested" in answers["open 1"][0]
+    assert "[1] is a button (Disable and Delete), not a link: type `click 1`." in answers["open 1"][1]
+    assert "Slack asks: Disable for Sales" in answers["click 1"][0]
+    assert "replacing the message" in answers["yes"][0]
+    # The disable replaced its message: its button is gone, and nothing is sent to the bot again.
+    gone = answers["click 1"][1]
+    assert gone.strip() == "There is no button or link [1]: the latest answer showed none."
+    assert gone.strip() == answers["click 1"][2].strip(), "help shows no buttons either"
+
+
 def test_the_account_domain_check_flags_only_the_foreign_domain():
     """The tenant verifies the console user's own domain: only fabrikam.com is named for the account."""
     out = console("/zoomcal enable account", "submit", "open 1", "accept").stdout
     warning = next(line for line in answer_to(out, "accept").splitlines() if "not verified" in line)
-    assert "2 of 6 Zoom users" in warning and "`fabrikam.com` (2 users)" in warning
+    # you, ada, ben, cleo and the deputies cara and gus on contoso.com; dev and eli on fabrikam.com
+    assert "2 of 8 Zoom users" in warning and "`fabrikam.com` (2 users)" in warning
     assert "contoso.com" not in warning
 
 
@@ -229,3 +262,29 @@ def test_the_sandbox_runs_with_a_certificate_and_with_a_federated_token_file():
         assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
         in_order(result.stdout, "> accept", "# Integration active", "> /zoomcal verify group Sales",
                  "issued a fresh app-only token", "> /zoomcal status group Sales", "Sales: active")
+
+
+def test_people_shows_custom_roles_and_group_admins_and_as_acts_as_them():
+    """A newcomer tries Zoom's role model: a custom role with AccountSetting:Edit, and Sales' group admin."""
+    result = console(
+        "people",
+        "as gus@contoso.com",
+        "/zoomcal help",
+        "/zoomcal status group Sales",
+        "/zoomcal status",
+        "as cara@contoso.com",
+        "/zoomcal status",
+        "as you",
+    )
+    out = result.stdout
+    assert result.returncode == 0, result.stderr
+    listed = answer_to(out, "people")
+    assert re.search(r"cara@contoso\.com +Calendar Admin \(AccountSetting:Edit\) +-", listed), listed
+    assert re.search(r"gus@contoso\.com +Member +Sales \(group admin\)", listed), listed
+    assert "Zoom role Member" in answer_to(out, "as gus@contoso.com")
+    assert "groups you administer" in answer_to(out, "/zoomcal help")
+    assert "Sales: inherits account" in answer_to(out, "/zoomcal status group Sales")
+    statuses = out.split("> /zoomcal status\n")
+    assert "only Zoom account owners and admins" in statuses[1].split("\n> ")[0], "a group admin reads no listing"
+    assert "Zoom calendar integration status" in statuses[2].split("\n> ")[0], "a custom role with AccountSetting:Edit does"
+    assert "Zoom role Owner" in answer_to(out, "as you")

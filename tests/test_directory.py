@@ -101,7 +101,7 @@ async def other_replica(stack: Stack):
 async def test_lookups_see_another_replicas_refresh(stack):
     """A replica answers names from its index, and notices when another replica refreshed the copy."""
     here = stack.runtime.services.deps.directory
-    group, _ = await here.find("sales")
+    group = (await here.find("sales")).group
     assert group.name == "Sales"
     sales = next(g for g in stack.zoom.groups if g["name"] == "Sales")
     sales["name"] = "Sales Americas"  # renamed in Zoom
@@ -110,34 +110,36 @@ async def test_lookups_see_another_replicas_refresh(stack):
         assert await there.refresh()
     listings = len(stack.zoom.calls("/v2/groups"))
 
-    group, _ = await here.find("Marketing")  # a miss: the newer copy is read, Zoom is not asked
+    group = (await here.find("Marketing")).group  # a miss: the newer copy is read, Zoom is not asked
     assert (group.name, group.total_members) == ("Marketing", 7)
     assert len(stack.zoom.calls("/v2/groups")) == listings
-    group, suggestions = await here.find("Sales")  # the old name is gone from the newer copy
-    assert group is None and "Sales Americas" in suggestions
-    assert (await here.find("sales americas"))[0].id == sales["id"]
+    found = await here.find("Sales")  # the old name is gone from the newer copy
+    assert found.group is None and "Sales Americas" in found.suggestions
+    assert (await here.find("sales americas")).group.id == sales["id"]
 
 
 async def test_an_index_is_rechecked_after_a_while_even_without_a_miss(stack):
     here = stack.runtime.services.deps.directory
-    assert (await here.find("Support"))[0] is not None
+    assert (await here.find("Support")).group is not None
     next(g for g in stack.zoom.groups if g["name"] == "Support")["name"] = "Help Desk"
     async with other_replica(stack) as there:
         assert await there.refresh()
-    assert (await here.find("Support"))[0] is not None, "within the recheck interval the index answers"
+    assert (await here.find("Support")).group is not None, "within the recheck interval the index answers"
     here.recheck = 0.0
-    assert await eventually(lambda: here.find("Support"), lambda found: found[0] is None), (
+    assert await eventually(lambda: here.find("Support"), lambda found: found.group is None), (
         "once rechecked (beside the read that noticed the index was old), a renamed group is no longer found"
     )
 
 
-async def test_of_groups_sharing_a_name_the_lowest_id_wins(stack):
+async def test_of_groups_sharing_a_folded_name_the_exact_spelling_wins_else_none(stack):
     stack.zoom.add_group("Twins", id="zz-second")
     stack.zoom.add_group("twins", id="aa-first")
     directory = stack.runtime.services.deps.directory
     directory.refresh_on_miss_after = timedelta(0)
-    group, _ = await directory.find("TWINS")
-    assert group.id == "aa-first"
+    assert (await directory.find("Twins")).group.id == "zz-second"
+    assert (await directory.find("twins")).group.id == "aa-first"
+    found = await directory.find("TWINS")
+    assert found.group is None and [g.id for g in found.candidates] == ["aa-first", "zz-second"]
 
 
 async def test_listings_read_the_index_in_name_order_and_follow_refreshes(stack):

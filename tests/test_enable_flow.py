@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 
 from storage.models import AuditEvent, ConsentRequest, Credential, Integration
-from tests.flows import consent_link, enable, last_response, open_enable_modal, rows, state_of
+from tests.flows import activate, consent_link, enable, last_response, open_enable_modal, rows, state_of
 from tests.harness import ADMIN, BOOTSTRAP, MEMBER, OWNER, Stack
 
 # The modal ----------------------------------------------------------------------
@@ -37,6 +37,19 @@ async def test_enable_group_opens_a_modal_preset_to_the_portal_choices(stack):
         "Office 365 admin can set up the integration by using Application Permissions",
     }
     assert json.loads(view["private_metadata"])["name"] == "Sales EMEA"
+
+
+async def test_enable_on_an_active_or_pending_scope_says_so_and_what_a_new_consent_replaces(stack):
+    fresh = json.dumps((await open_enable_modal(stack, "enable group Sales"))["blocks"])
+    assert "already" not in fresh and "pending" not in fresh
+    await activate(stack, "enable group Sales")
+    shown = json.dumps((await open_enable_modal(stack, "enable group Sales"))["blocks"])
+    assert "*Sales* is already `active`, with the Microsoft organisation `Contoso Ltd`" in shown
+    assert "the credentials of that new consent replace the stored ones" in shown
+    await enable(stack, "enable group Sales")  # a new consent asked for: pending until it is granted
+    shown = json.dumps((await open_enable_modal(stack, "enable group Sales"))["blocks"])
+    assert "*Sales* is `pending`: a consent link was already sent" in shown
+    assert "the older link stops working" in shown
 
 
 async def test_enable_account_modal_names_the_account(stack):
@@ -326,7 +339,10 @@ async def test_when_the_dm_fails_the_modal_still_shows_the_link(stack):
     view = await open_enable_modal(stack, "enable account")
     stack.slack.fail_next("chat.postMessage", 200, {"ok": False, "error": "cannot_dm_bot"})
     await stack.submit_view(view)
-    [update] = await stack.slack.wait_for("views.update")
+    # The outcome's update, not a placeholder's (a dialog whose checks were slow under load opens as one).
+    [update] = await stack.slack.wait_for(
+        lambda r: "views.update" in r.path and "pending" in json.dumps(r.args().get("view"))
+    )
     shown = json.dumps(update.args()["view"])
     request = (await rows(stack, ConsentRequest))[0]
     links = re.findall(r'"url": "([^"]+)"', shown)

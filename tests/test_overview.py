@@ -14,6 +14,7 @@ from tests.flows import (
     enable,
     response_at,
     rows,
+    state_of,
     text_of,
 )
 from tests.harness import ADMIN, MEMBER, Stack
@@ -67,7 +68,8 @@ async def test_status_of_one_scope_shows_its_details_and_one_status_word(stack):
     await activate(stack)
     shown = text_of(await answer(stack, "status group sales"))
     assert "Contoso Ltd" in shown and stack.tenant_id in shown and "Calendars.ReadWrite" in shown
-    assert f"<@{ADMIN}>" in shown and "Last verified: never" in shown
+    assert f"<@{ADMIN}>" in shown
+    assert "Last verified" not in shown, "never verified: the consent and the health check speak for it"
     assert [w for w in STATUS_WORDS if re.search(rf"\b{w}\b", shown)] == ["active"]
 
     inherited = text_of(await answer(stack, "status group Engineering"))
@@ -100,7 +102,7 @@ async def test_verify_an_active_scope(stack):
     assert len(stack.microsoft.issued) == tokens_before + 1, "a fresh token, not a cached one"
     [integration] = await rows(stack, Integration)
     assert integration.last_verified_at is not None
-    assert "Last verified: never" not in text_of(await answer(stack, "status group Sales"))
+    assert "Last verified: " in text_of(await answer(stack, "status group Sales"))
 
 
 async def test_verify_reports_microsofts_error(stack):
@@ -146,3 +148,18 @@ async def test_user_text_is_escaped_when_echoed(stack):
     shown = json.dumps(await answer(stack, "enable group <!channel> & <@U999|boss>"))
     assert "<!channel>" not in shown and "<@U999" not in shown
     assert "&lt;!channel&gt; &amp;" in shown
+
+
+async def test_the_status_listing_gives_a_failed_scopes_reason(stack):
+    _, url = await enable(stack, "enable group Sales")
+    await stack.callback({"error": "access_denied", "error_description": "AADSTS65004: User declined.", "state": state_of(url)})
+    listing = text_of(await answer(stack, "status"))
+    [line] = [line for line in listing.splitlines() if line.startswith("*Sales*")]
+    assert line.startswith("*Sales*: failed: `") and "AADSTS65004" in line, listing
+    assert "*Account*: not configured" in listing
+
+
+async def test_help_describes_the_bare_command_outside_its_code_span(stack):
+    shown = text_of(await answer(stack, "help"))
+    assert "`/zoomcal` opens the configuration dialog" in shown
+    assert "(opens the configuration dialog)`" not in shown

@@ -25,7 +25,9 @@ async def test_forty_refused_commands_cost_one_lookup_a_capped_audit_and_one_pos
         assert all(REFUSED in text_of(a) for a in answers), "every one is answered with the refusal"
         await stack.slack.wait_until(lambda: audit_posts(stack), what="the first refusal's post")
         await asyncio.sleep(0.3)
-        assert len(stack.slack.calls("users.info")) == 1 and len(stack.zoom.calls("/v2/users/")) == 1
+        # One users.info, one Zoom user lookup, and (a Member's role is neither Owner nor Admin) one of its permissions.
+        assert len(stack.slack.calls("users.info")) == 1 and len(stack.zoom.calls("/v2/users/")) == 2
+        assert len(stack.zoom.calls("/permissions")) == 1
         refused = [e for e in await rows(stack, AuditEvent) if e.action == "refused"]
         assert len(refused) == LIMIT, "past the limit, refusals are answered without another row"
         assert len(audit_posts(stack)) == 1, "the others are folded"

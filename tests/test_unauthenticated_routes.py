@@ -88,10 +88,10 @@ async def checkouts_ahead_of_an_ack(stack: Stack, flood_path: str, clients: int 
     return checkouts.index("ack") - 1  # the checkout just before the mark is the ack's own
 
 
-async def test_readiness_probes_and_callbacks_do_not_queue_ahead_of_acks(tmp_path):
+async def test_metrics_scrapes_and_callbacks_do_not_queue_ahead_of_acks(tmp_path):
     async with Stack(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'zoomcal.db'}") as stack:
         await stack.command("help")  # warm up
-        for path in ("/readyz", "/microsoft/callback?state={random}&admin_consent=True&tenant=t"):
+        for path in ("/metrics", "/microsoft/callback?state={random}&admin_consent=True&tenant=t"):
             assert await checkouts_ahead_of_an_ack(stack, path) < 5, path
 
 
@@ -107,12 +107,14 @@ async def test_install_pages_do_not_queue_ahead_of_acks(tmp_path):
             assert await checkouts_ahead_of_an_ack(stack, path) < 5, path
 
 
-async def test_readiness_still_notices_a_database_that_is_gone(tmp_path):
+async def test_the_database_gauge_notices_a_database_that_is_gone_and_readiness_does_not_fail(tmp_path):
     async with Stack(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'zoomcal.db'}") as stack:
-        assert (await stack.get("/readyz"))[0] == 200
+        assert "zoomcal_database_up 1.0" in (await stack.get("/metrics"))[1]
         await stack.runtime.db.engine.dispose()
         for name in ("zoomcal.db", "zoomcal.db-wal", "zoomcal.db-shm"):
             (tmp_path / name).unlink(missing_ok=True)
         (tmp_path / "zoomcal.db").mkdir()  # SQLite cannot open a folder
         await asyncio.sleep(1.1)  # past the second one check answers for
-        assert (await stack.get("/readyz"))[0] == 503
+        status, page = await stack.get("/metrics")
+        assert status == 200 and "zoomcal_database_up 0.0" in page
+        assert await stack.get("/readyz") == (200, "ready"), "every replica shares the database: readiness stays"

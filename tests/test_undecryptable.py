@@ -70,7 +70,8 @@ async def test_check_names_the_key_and_asks_microsoft_nothing(stack):
     await seal_under_another_key(stack)
     before = len(stack.microsoft.requests)
     shown = await job_answer(stack, "check ann@contoso.onmicrosoft.com")
-    assert f"the group `Sales` is failed on this server: The stored Microsoft credentials open with no key in {KEY}" in shown
+    assert "Microsoft Graph was not asked: the group `Sales` shows `failed` on this server." in shown
+    assert f"The stored Microsoft credentials open with no key in {KEY}" in shown
     assert len(stack.microsoft.requests) == before
 
 

@@ -88,3 +88,27 @@ async def test_unreachable_zoom_is_an_upstream_error():
         with pytest.raises(UpstreamError) as caught:
             await client.user("x@example.com")
     assert caught.value.service == "Zoom" and "could not be reached" in caught.value.message
+
+
+async def test_permissions_of_builtin_and_custom_roles(zoom, client):
+    zoom.add_role("Calendar Admin", ["AccountSetting:Read", "AccountSetting:Edit"])
+    owner = zoom.add_user("owner@example.com", role_name="Owner")
+    custom = zoom.add_user("cal@example.com", role_name="Calendar Admin")
+    member = zoom.add_user("m@example.com")
+    assert {"AccountSetting:Edit", "Group:Edit"} <= await client.permissions(owner["id"])
+    assert await client.permissions(custom["id"]) == {"AccountSetting:Read", "AccountSetting:Edit"}
+    assert await client.permissions(member["email"]) == frozenset()
+    assert await client.permissions("gone@example.com") == frozenset(), "a user Zoom no longer knows holds none"
+    zoom.fail_next("/permissions", status=500, times=10)
+    with pytest.raises(UpstreamError):
+        await client.permissions(member["id"])
+
+
+async def test_group_admins_follow_every_page(zoom, client):
+    group = zoom.add_group("Sales")
+    for i in range(650):
+        zoom.add_group_admin(group, f"Admin{i}@Example.com")
+    admins = [a async for a in client.group_admins(group)]
+    assert len(admins) == 650 and admins[0][1] == "admin0@example.com" and all(a[0] for a in admins)
+    assert len(zoom.calls("/admins")) == 3
+    assert [a async for a in client.group_admins("no-such-group")] == []

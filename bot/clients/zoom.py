@@ -1,4 +1,5 @@
-"""Zoom REST API over Server-to-Server OAuth: the account's groups, its users and member lists."""
+"""Zoom REST API over Server-to-Server OAuth: the account's groups, its users and member lists, a
+user's role permissions and a group's admins."""
 
 from __future__ import annotations
 
@@ -19,6 +20,9 @@ SERVICE = "Zoom"
 PAGE_SIZE = 300  # the most Zoom gives per page for these lists
 # Zoom's built-in roles by id: a role's name can be anything an admin types ("Admin" included).
 OWNER_ROLE_ID, ADMIN_ROLE_ID = "0", "1"
+# Privileges of Zoom roles (`GET /users/{userId}/permissions`) that bear on zoomcal's scopes.
+ACCOUNT_SETTINGS_EDIT = "AccountSetting:Edit"  # settings that affect the whole account
+GROUPS_EDIT = "Group:Edit"  # groups and their settings
 
 
 @dataclass(frozen=True)
@@ -161,6 +165,33 @@ class ZoomClient:
                 and str(item.get("status") or "verified").lower() == "verified"
             )
         )
+
+    async def permissions(self, user_id: str) -> frozenset[str]:
+        """The privileges of the user's Zoom role (``AccountSetting:Edit``, ``Group:Edit``…); none for a
+        user Zoom no longer knows."""
+        response = await self._get(f"/users/{quote(user_id, safe='@')}/permissions")
+        if response.status == 404:
+            return frozenset()
+        body = self._json(response, "read a user's permissions")
+        return frozenset(str(p) for p in body.get("permissions") or () if isinstance(p, str))
+
+    async def group_admins(self, group_id: str) -> AsyncIterator[tuple[str, str]]:
+        """Each group admin of a group as (user id, lower-cased email), page after page (a caller looking
+        for one admin stops reading at them). A group Zoom no longer knows has none."""
+        path = f"/groups/{quote(group_id, safe='')}/admins"
+        token = ""
+        while True:
+            query = {"page_size": str(PAGE_SIZE), **({"next_page_token": token} if token else {})}
+            response = await self._get(path, query)
+            if response.status == 404:
+                return
+            body = self._json(response, "list the group's admins")
+            for item in body.get("admins") or ():
+                if isinstance(item, dict):
+                    yield str(item.get("id") or ""), str(item.get("email") or "").lower()
+            token = body.get("next_page_token") or ""
+            if not token:
+                return
 
     def group_members(self, group_id: str) -> AsyncIterator[str]:
         """The email of each member of a group, page after page, as Zoom sends them.

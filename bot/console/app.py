@@ -25,6 +25,7 @@ Microsoft 365 organization: {ORGANIZATION}. Try:
   /zoomcal help
   /zoomcal enable group Sales     then `submit`, `open 1` (the consent link) and `accept`
   people                          the Zoom users to try `/zoomcal check <email>` on
+  as gus@contoso.com              act as Sales' group admin (`as cara@contoso.com`: a custom role; `as you`)
   revoke, health, restore, health Contoso deletes the app: Sales fails its health check, then recovers
   /zoomcal status group Sales
   /zoomcal disable group Sales    then `click 1` and `yes`

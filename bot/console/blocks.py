@@ -30,16 +30,36 @@ class Button:
 
 @dataclass
 class Buttons:
-    """The buttons shown by one answer, numbered from 1 in reading order."""
+    """The buttons and links shown by one answer, numbered from 1 in reading order."""
 
     items: list[Button] = field(default_factory=list)
+    closed: set[int] = field(default_factory=set)  # numbers of buttons in dialogs closed since
 
     def add(self, element: dict, origin: dict) -> int:
         self.items.append(Button(element, origin))
         return len(self.items)
 
     def get(self, number: int) -> Button | None:
+        if number in self.closed:
+            return None
         return self.items[number - 1] if 1 <= number <= len(self.items) else None
+
+    def close_views(self, view_ids: list[str]) -> None:
+        """A dialog closed: its buttons are gone (the messages' buttons keep their numbers)."""
+        for number, button in enumerate(self.items, 1):
+            if str((button.origin.get("view") or {}).get("id") or "") in view_ids:
+                self.closed.add(number)
+
+    def missing(self, number: int) -> str:
+        """Why there is no [number]: what the latest answer showed instead."""
+        if number in self.closed:
+            return f"[{number}] was in a dialog that is closed now."
+        shown = [(n, b) for n, b in enumerate(self.items, 1) if n not in self.closed]
+        if not shown:
+            return f"There is no button or link [{number}]: the latest answer showed none."
+        listed = ", ".join(f"[{n}] {b.label} ({'link' if b.url else 'button'})" for n, b in shown[:6])
+        more = f" and {len(shown) - 6} more" if len(shown) > 6 else ""
+        return f"There is no button or link [{number}] in the latest answer: it showed {listed}{more}."
 
 
 def plain(text: str, users: dict[str, str]) -> str:

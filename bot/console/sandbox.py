@@ -18,7 +18,7 @@ from bot.config import Purpose, load_settings
 from bot.crypto import generate_key
 from bot.sandbox import FakeMicrosoft, FakeSlack, FakeZoom, make_tls
 from bot.sandbox.microsoft import Mailbox, make_certificate
-from bot.sandbox.people import SandboxPerson, add_people, people
+from bot.sandbox.people import SandboxPerson, add_deputies, add_people, people
 from bot.sandbox.settings import sandbox_environment
 
 TEAM = "T0SANDBOX"
@@ -70,6 +70,7 @@ class Sandbox:
         self.tenant_id = self.microsoft.add_tenant(display_name=ORGANIZATION, domains=TENANT_DOMAINS)
         self.microsoft.add_user(self.tenant_id, USER_EMAIL, Mailbox.ENABLED)
         add_people(self.zoom, self.microsoft, self.tenant_id, DOMAIN, PEOPLE_GROUP)
+        add_deputies(self.zoom, self.slack, DOMAIN, PEOPLE_GROUP)
 
         # Bind first, so ZOOMCAL_PUBLIC_URL (Microsoft's redirect target) names the port the bot serves on.
         listener = socket.socket()
@@ -89,7 +90,7 @@ class Sandbox:
             self.slack, self.zoom, self.microsoft, signing_secret=self.signing_secret, public_url=self.url,
             database_url=f"sqlite+aiosqlite:///{self.workdir / 'zoomcal.db'}", encryption_key=generate_key(),
             ca_path=self.ca_path,
-        ) | {"ZOOMCAL_AUDIT_CHANNEL": AUDIT_CHANNEL} | self._credential_env()
+        ) | {"ZOOMCAL_AUDIT_CHANNEL": AUDIT_CHANNEL, "ZOOMCAL_GROUP_ADMINS": "true"} | self._credential_env()  # `as gus@…`
 
     def _credential_env(self) -> dict[str, str]:
         if self.credential == "certificate":

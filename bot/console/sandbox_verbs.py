@@ -9,7 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.console.blocks import INDENT
-from bot.console.sandbox import ORGANIZATION, Sandbox
+from bot.console.sandbox import ORGANIZATION, USER, USER_EMAIL, Sandbox
+from bot.console.slack_user import SlackUser
 from bot.domain import Status
 from bot.services.results import HealthCheck
 
@@ -30,7 +31,27 @@ def people(sandbox: Sandbox) -> list[str]:
     if not sandbox.consented:
         lines.append(f"zoomcal's app is deleted from {ORGANIZATION} now (`revoke`): until `restore`, check says "
                      "that Microsoft refuses.")
+    lines += [
+        "Beside owners and admins, Zoom lets others act: a custom role with AccountSetting:Edit may manage the",
+        "account, a group's own group admin that group (ZOOMCAL_GROUP_ADMINS is on here). Try `as cara@contoso.com`",
+        "or `as gus@contoso.com`, then `/zoomcal help`; `as you` comes back.",
+    ]
     return lines
+
+
+def act_as(sandbox: Sandbox, user: SlackUser, email: str) -> list[str]:
+    """The console's Slack user becomes the sandbox's Slack user with this email (``you``: the console's own)."""
+    email = USER_EMAIL if email.lower() in ("you", "me") else email.lower()
+    found = next((uid for uid, u in sandbox.slack.users.items()
+                  if str((u.get("profile") or {}).get("email") or "").lower() == email), None)
+    if found is None:
+        known = ", ".join(str((u.get("profile") or {}).get("email")) for u in sandbox.slack.users.values())
+        return [f"No Slack user of the sandbox has the email “{email}”. Slack knows: {known}."]
+    user.user_id = found
+    zoom_user = sandbox.zoom.users.get(email) or {}
+    role = next((p.role for p in sandbox.people() if p.email == email), zoom_user.get("role_name") or "none")
+    back = "" if found == USER else " (`as you` comes back)"
+    return [f"You now act in Slack as {email}, Zoom role {role}{back}."]
 
 
 def revoke(sandbox: Sandbox) -> list[str]:
@@ -74,7 +95,7 @@ def _result(check: HealthCheck) -> str:
         return f"{name}: passed; it is active again" if check.changed else f"{name}: passed (still active)"
     if check.result == "failed":
         if check.changed:
-            return f"{name}: failed; it is now {Status.FAILED}{detail}"
+            return f"{name}: {Status.ACTIVE} → {Status.FAILED}{detail}"  # checks run on active scopes only
         return f"{name}: failed (still {check.status}; nobody is told again){detail}"
     if check.result == "inconclusive":
         return f"{name}: inconclusive (nothing learned; still {check.status}){detail}"

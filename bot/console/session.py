@@ -27,6 +27,7 @@ Console commands:
   show                show the open dialog again
   home                open the bot's App Home tab
   people              the sandbox's Zoom users: whom to `/zoomcal check`, and what it answers
+  as EMAIL            act as another sandbox user in Slack (`as cara@contoso.com`, `as you` to come back)
   revoke | restore    as Contoso's Entra admin: delete zoomcal's app (its consent), or consent again
   health              run zoomcal's health check of the active scopes now, and show what the bot did
   help                this text;  quit: leave (so do Ctrl-D, the end of input, and Ctrl-C)"""
@@ -67,7 +68,7 @@ class Session:
             "help": self._help, "click": self._click, "yes": self._yes, "no": self._no, "open": self._open,
             "accept": self._accept, "decline": self._decline, "set": self._set, "submit": self._submit,
             "cancel": self._cancel, "close": self._cancel, "show": self._show, "home": self._home,
-            "people": self._people, "revoke": self._revoke, "restore": self._restore, "health": self._health,
+            "people": self._people, "as": self._as, "revoke": self._revoke, "restore": self._restore, "health": self._health,
         }.get(verb)
         if handler is None:
             self.say(f"Unknown command “{words[0]}”. Type `help` for the console's commands, "
@@ -170,8 +171,10 @@ class Session:
         if self.dialogs.top is None:
             self.say("No dialog is open.")
             return
-        for view_id in self.dialogs.close_top():
+        closed = self.dialogs.close_top()
+        for view_id in closed:
             self.sandbox.slack.views.pop(view_id, None)  # closed in Slack: the bot can no longer update it
+        self.buttons.close_views(closed)
         self._show_dialog(Buttons(), closed_note=True)
 
     async def _set(self, args: list[str]) -> None:
@@ -205,7 +208,7 @@ class Session:
         if button is None:
             return
         if not button.url:
-            self.say(f"Button [{args[0]}] is not a link; use `click {args[0]}`.")
+            self.say(f"[{args[0]}] is a button ({button.label}), not a link: type `click {args[0]}`.")
             return
         await self._visit(button)
 
@@ -244,6 +247,9 @@ class Session:
     async def _people(self, _args: list[str]) -> None:
         self.say(*sandbox_verbs.people(self.sandbox))
 
+    async def _as(self, args: list[str]) -> None:
+        self.say(*sandbox_verbs.act_as(self.sandbox, self.user, args[0] if args else ""))
+
     async def _revoke(self, _args: list[str]) -> None:
         self.say(*sandbox_verbs.revoke(self.sandbox))
 
@@ -281,7 +287,8 @@ class Session:
             self.say("(the bot is still working; its answers will show after your next command)")
         elif not lines and not dialog_changed and not quiet_if_nothing:
             self.say("(the bot showed nothing in Slack)")
-        if shown.items:
+        if lines or dialog_changed:
+            # Numbers name what the latest answer showed: a replaced message's buttons are gone with it.
             self.buttons = shown
 
     def _track(self, post: Post) -> None:
@@ -309,11 +316,7 @@ class Session:
             return None
         button = self.buttons.get(int(args[0]))
         if button is None:
-            count = len(self.buttons.items)
-            known = {0: "no buttons are shown yet", 1: "the last answer showed button [1] only"}.get(
-                count, f"the last answer showed buttons [1] to [{count}]"
-            )
-            self.say(f"There is no button [{args[0]}]: {known}.")
+            self.say(self.buttons.missing(int(args[0])))
         return button
 
     async def _help(self, _args: list[str]) -> None:

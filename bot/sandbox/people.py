@@ -1,16 +1,21 @@
-"""Sandbox people: Zoom users whose calendars answer each of `/zoomcal check`'s words, and a group with
-members on a domain the tenant has not verified (what the domain preflight names).
+"""Sandbox people: Zoom users whose calendars answer each of `/zoomcal check`'s words, a group with
+members on a domain the tenant has not verified (what the domain preflight names), and two who may act
+by Zoom's role model without being owners or admins: a custom role with ``AccountSetting:Edit`` and a
+group's own group admin.
 
-For `zoomcal console`: ``add_people`` seeds them, ``people`` lists every Zoom user of the fake Zoom
-with their groups and what the fake tenant's Graph answers for their calendar.
+For `zoomcal console`: ``add_people`` and ``add_deputies`` seed them, ``people`` lists every Zoom user
+of the fake Zoom with their role (a custom role's privileges that matter to zoomcal), their groups
+(those they administer marked) and what the fake tenant's Graph answers for their calendar.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.clients.zoom import ACCOUNT_SETTINGS_EDIT, GROUPS_EDIT
 from bot.sandbox.microsoft import FakeMicrosoft, Mailbox
-from bot.sandbox.zoom import FakeZoom
+from bot.sandbox.slack import FakeSlack
+from bot.sandbox.zoom import ROLE_IDS, FakeZoom
 
 FOREIGN_DOMAIN = "fabrikam.com"  # never verified in the sandbox tenant
 CALENDAR_WORDS = {Mailbox.ENABLED: "reachable", Mailbox.NONE: "no mailbox", Mailbox.BLOCKED: "access denied"}
@@ -41,10 +46,43 @@ def add_people(zoom: FakeZoom, microsoft: FakeMicrosoft, tenant_id: str, domain:
         microsoft.add_user(tenant_id, email, mailbox)
 
 
+CUSTOM_ROLE = "Calendar Admin"  # a custom Zoom role allowed to edit account settings
+# (Slack user id, name) of the sandbox's deputies: the custom role's holder and Sales' group admin
+DEPUTIES = {"cara": ("UCARA0001", CUSTOM_ROLE), "gus": ("UGUS00001", "Member")}
+
+
+def add_deputies(zoom: FakeZoom, slack: FakeSlack, domain: str, group: str) -> None:
+    """cara (custom role "Calendar Admin" with AccountSetting:Edit) and gus (a Member, group admin of
+    ``group``), in Zoom and in Slack: the console's `as` acts as either."""
+    zoom.add_role(CUSTOM_ROLE, ["AccountSetting:Read", ACCOUNT_SETTINGS_EDIT])
+    for name, (user_id, role) in DEPUTIES.items():
+        slack.add_user(user_id, f"{name}@{domain}", name)
+        zoom.add_user(f"{name}@{domain}", role_name=role)
+    zoom.add_group_admin(next(g["id"] for g in zoom.groups if g["name"] == group), f"gus@{domain}")
+
+
+def role_words(zoom: FakeZoom, user: dict) -> str:
+    """The role's name; for a custom role, with the privileges zoomcal looks at."""
+    name = user.get("role_name") or "Member"
+    if str(user.get("role_id")) in ROLE_IDS.values():
+        return name
+    held = [p for p in (ACCOUNT_SETTINGS_EDIT, GROUPS_EDIT) if p in zoom.permissions_of(user["email"])]
+    return f"{name} ({', '.join(held)})" if held else name
+
+
 def people(zoom: FakeZoom, microsoft: FakeMicrosoft, tenant_id: str) -> list[SandboxPerson]:
     """Every user of the fake Zoom, in the order they were added."""
     names = {g["id"]: g["name"] for g in zoom.groups}
     tenant = microsoft.tenants[tenant_id]
+    administers: dict[str, list[str]] = {}
+    for gid, admins in zoom.group_admins.items():
+        for email in admins:
+            administers.setdefault(email, []).append(names.get(gid, gid))
+
+    def groups(email: str, user: dict) -> tuple[str, ...]:
+        member = [names.get(g, g) for g in user.get("group_ids") or ()]
+        admin = administers.get(email, [])
+        return tuple(f"{g} (group admin)" if g in admin else g for g in dict.fromkeys(member + admin))
 
     def why(email: str) -> str:
         if email in tenant.users:
@@ -57,8 +95,8 @@ def people(zoom: FakeZoom, microsoft: FakeMicrosoft, tenant_id: str) -> list[San
     return [
         SandboxPerson(
             user["email"],
-            user.get("role_name") or "Member",
-            tuple(names.get(g, g) for g in user.get("group_ids") or ()),
+            role_words(zoom, user),
+            groups(email, user),
             CALENDAR_WORDS[tenant.users[email]] if email in tenant.users else "no mailbox",
             why(email),
         )

@@ -101,6 +101,16 @@ class FakeSlack(FakeServer):
 
     is_response = staticmethod(is_response)
 
+    def rate_limit(self, method: str, retry_after: int = 1, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` get Slack's 429, naming the seconds to wait."""
+        self.fail_next(
+            f"/api/{method}", 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(retry_after)}, times
+        )
+
+    def server_error(self, method: str, status: int = 500, times: int = 1) -> None:
+        """The next ``times`` calls of ``method`` fail as in a Slack incident (an HTML error page)."""
+        self.fail_next(f"/api/{method}", status, "<html><body>Slack is having trouble</body></html>", {}, times)
+
     def routes(self, app: web.Application) -> None:
         app.router.add_post("/api/{method}", self._api)
         app.router.add_get("/api/{method}", self._api)

@@ -1,5 +1,9 @@
-"""A fake Zoom: Server-to-Server OAuth tokens, /v2/groups, /v2/groups/{id}/members and /v2/users
-(paged by next_page_token, as Zoom's), and /v2/users/{id or email}."""
+"""A fake Zoom: Server-to-Server OAuth tokens, /v2/groups, /v2/groups/{id}/members, /v2/groups/{id}/admins
+and /v2/users (paged by next_page_token, as Zoom's), /v2/users/{id or email} and its /permissions.
+
+Roles as Zoom's: Owner (id 0), Admin (1) and Member (2) built in, and custom roles (``add_role``) whose
+privileges an account owner picks, such as ``AccountSetting:Edit`` or ``Group:Edit``.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +17,10 @@ from aiohttp import web
 from bot.sandbox.base import FakeServer
 
 ROLE_IDS = {"owner": "0", "admin": "1"}
+# What Zoom lists for its built-in Owner and Admin roles, in part: the privileges zoomcal looks at and a few beside.
+ADMIN_PRIVILEGES = (
+    "AccountSetting:Read", "AccountSetting:Edit", "Group:Read", "Group:Edit", "User:Read", "User:Edit", "Role:Read",
+)
 
 
 class FakeZoom(FakeServer):
@@ -38,6 +46,29 @@ class FakeZoom(FakeServer):
         self.members: dict[str, list[str]] = {}  # group id -> lower-cased emails, in the order added
         self.managed_domains: list[dict] = []  # the account's associated domains: {"domain", "status"}
         self._member_sets: dict[str, set[str]] = {}
+        self.group_admins: dict[str, list[str]] = {}  # group id -> lower-cased emails of its group admins
+        # role id -> {"name", "privileges"}; a role id found nowhere here has no privileges
+        self.roles: dict[str, dict] = {
+            "0": {"name": "Owner", "privileges": list(ADMIN_PRIVILEGES)},
+            "1": {"name": "Admin", "privileges": list(ADMIN_PRIVILEGES)},
+            "2": {"name": "Member", "privileges": []},
+        }
+
+    def add_role(self, name: str, privileges) -> str:
+        """A custom role (Zoom portal: User Management → Roles → Add Role) with these privileges; its id."""
+        role_id = uuid.uuid4().hex[:22]
+        self.roles[role_id] = {"name": name, "privileges": list(privileges)}
+        return role_id
+
+    def add_group_admin(self, group_id: str, email: str) -> None:
+        """Makes a user (a Member unless Zoom knows them) a group admin of the group (Group → Admins → Add)."""
+        if not any(g["id"] == group_id for g in self.groups):
+            raise KeyError(f"no group {group_id}")
+        if email.lower() not in self.users:
+            self.add_user(email)
+        admins = self.group_admins.setdefault(group_id, [])
+        if email.lower() not in admins:
+            admins.append(email.lower())
 
     def add_group(self, name: str, id: str | None = None, total_members: int = 0) -> str:
         group_id = id or uuid.uuid4().hex[:22]
@@ -48,14 +79,19 @@ class FakeZoom(FakeServer):
         return [self.add_group(name) for name in names]
 
     def add_user(self, email: str, role_name: str = "Member", role_id: str | None = None) -> dict:
-        """A user; ``role_id`` defaults to Zoom's id for Owner/Admin, else a custom role's."""
+        """A user; ``role_id`` defaults to Zoom's id for Owner/Admin, then a custom role of that name
+        (``add_role``), else Member's."""
+        if role_id is None:
+            role_id = ROLE_IDS.get(role_name.lower()) or next(
+                (rid for rid, role in self.roles.items() if role["name"] == role_name), "2"
+            )
         user = {
             "id": uuid.uuid4().hex[:22],
             "email": email,
             "first_name": email.split("@")[0],
             "last_name": "",
             "role_name": role_name,
-            "role_id": role_id if role_id is not None else ROLE_IDS.get(role_name.lower(), "2"),
+            "role_id": role_id,
             "type": 2,
             "status": "active",
         }
@@ -101,6 +137,13 @@ class FakeZoom(FakeServer):
         app.router.add_get("/v2/users", self._users)
         app.router.add_get("/v2/accounts/{account}/managed_domains", self._managed_domains)
         app.router.add_get("/v2/users/{user}", self._user)
+        app.router.add_get("/v2/users/{user}/permissions", self._permissions)
+        app.router.add_get("/v2/groups/{group}/admins", self._admins)
+
+    def permissions_of(self, email: str) -> list[str]:
+        """The privileges of a user's role, as `GET /users/{userId}/permissions` lists them."""
+        user = self.users[email.lower()]
+        return list((self.roles.get(str(user["role_id"])) or {}).get("privileges") or ())
 
     async def _token(self, request: web.Request) -> web.Response:
         expected = "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
@@ -184,11 +227,39 @@ class FakeZoom(FakeServer):
             return web.json_response({"code": 2001, "message": "Account does not exist."}, status=404)
         return web.json_response({"total_records": len(self.managed_domains), "domains": self.managed_domains})
 
+    def _find_user(self, key: str) -> dict | None:
+        return self.users.get(key.lower()) or next((u for u in self.users.values() if u["id"] == key), None)
+
+    async def _permissions(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response({"code": 124, "message": "Invalid access token."}, status=401)
+        key = request.match_info["user"]
+        user = self._find_user(key)
+        if user is None:
+            return web.json_response({"code": 1001, "message": f"User does not exist: {key}"}, status=404)
+        return web.json_response({"permissions": self.permissions_of(user["email"])})
+
+    async def _admins(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response({"code": 124, "message": "Invalid access token."}, status=401)
+        group_id = request.match_info["group"]
+        if not any(g["id"] == group_id for g in self.groups):
+            return web.json_response({"code": 4130, "message": f"Group does not exist: {group_id}."}, status=404)
+        if (page := self._page(request)) is None:
+            return web.json_response({"code": 300, "message": "Invalid parameter: page_size or next_page_token."}, status=400)
+        start, size = page
+        emails = self.group_admins.get(group_id, [])
+        admins = [
+            {"id": user["id"], "email": user["email"], "name": f"{user['first_name']} {user['last_name']}".strip()}
+            for user in (self.users.get(key) for key in emails[start:start + size]) if user is not None
+        ]
+        return self._paged("admins", admins, len(emails), start, size)
+
     async def _user(self, request: web.Request) -> web.Response:
         if not self._authorized(request):
             return web.json_response({"code": 124, "message": "Invalid access token."}, status=401)
         key = request.match_info["user"]
-        user = self.users.get(key.lower()) or next((u for u in self.users.values() if u["id"] == key), None)
+        user = self._find_user(key)
         if user is None:
             return web.json_response({"code": 1001, "message": f"User does not exist: {key}"}, status=404)
         return web.json_response(user)

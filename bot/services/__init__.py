@@ -14,6 +14,7 @@ from bot.services.enable import EnableService
 from bot.services.health import HealthService
 from bot.services.overview import OverviewService
 from bot.services.preflight import PreflightService
+from bot.services.usage import UsageService
 from bot.services.verify import VerifyService
 from bot.services.workspaces import WorkspaceService
 
@@ -32,6 +33,7 @@ class Services:
     check: CheckService
     health: HealthService
     preflight: PreflightService
+    usage: UsageService
 
     @classmethod
     def build(cls, deps: Deps) -> Services:
@@ -48,4 +50,5 @@ class Services:
             CheckService(deps),
             HealthService(deps),
             PreflightService(deps),
+            UsageService(deps),
         )

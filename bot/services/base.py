@@ -18,15 +18,15 @@ from bot.clients.zoom import ZoomClient
 from bot.command import Target
 from bot.crypto import DecryptionError, Vault
 from bot.domain import Action, Actor, Scope
-from bot.services.access import AccessPolicy
+from bot.services.access import AccessPolicy, Grant
 from bot.services.directory import GroupDirectory
 from bot.services.notifier import Notifier
 from bot.services.refusals import Refusals
-from bot.services.results import Failure, UnknownGroup
+from bot.services.results import DATABASE_DOWN, AmbiguousGroup, Failure, Refused, UnknownGroup
 from bot.services.states import ScopeStates
 from bot.tasks import Tasks
 from bot.workspaces import Workspaces
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 from storage.models import AuditEvent, utcnow
 from storage.repository import Repository
 
@@ -52,8 +52,17 @@ class Deps:
 
 
 
+@dataclass(frozen=True)
+class Judged:
+    """A scope a user may act on, and the basis the audit trail records."""
+
+    scope: Scope
+    grant: Grant
+
+
 def answers_upstream_failures(method):
-    """An outside service failing past its retries becomes an answer, never an exception."""
+    """An outside service failing past its retries, or the database out of reach, becomes an
+    answer, never an exception."""
 
     @functools.wraps(method)
     async def wrapper(*args, **kwargs):
@@ -62,6 +71,9 @@ def answers_upstream_failures(method):
         except UpstreamError as exc:
             log.warning("%s failed: %s", exc.service, exc.message)
             return Failure(exc.service, exc.message)
+        except DatabaseUnavailable as exc:
+            log.warning("the database is unavailable (%s)", exc)
+            return DATABASE_DOWN
 
     return wrapper
 
@@ -111,27 +123,72 @@ class ServiceBase:
         row = (await self.deps.states.current()).rows.get((scope.kind.value, scope.group_id))
         return row.version if row is not None else 0
 
-    async def resolve(self, target: Target) -> Scope | UnknownGroup:
-        """The scope a typed target names, checked against Zoom's groups."""
+    async def resolve(self, target: Target, verb: str = "status") -> Scope | UnknownGroup | AmbiguousGroup:
+        """The scope a typed target names, checked against Zoom's groups (``verb``: what a pick of one
+        of several same-named groups runs)."""
         if target.is_account:
             return Scope.account()
-        group, suggestions = await self.deps.directory.find(target.group_name or "")
-        if group is None:
-            return UnknownGroup(target.group_name or "", suggestions)
-        return Scope.group(group.id, group.name)
+        if target.group_id:  # picked by a button among same-named groups: that id, if Zoom still has it
+            group = await self.deps.directory.by_id(target.group_id)
+            if group is None:
+                return UnknownGroup(target.group_name or "", ())
+            return Scope.group(group.id, group.name)
+        found = await self.deps.directory.find(target.typed)
+        if found.group is not None:
+            return Scope.group(found.group.id, found.group.name)
+        if found.candidates:
+            return AmbiguousGroup(target.typed, verb, tuple(Scope.group(g.id, g.name) for g in found.candidates))
+        return UnknownGroup(target.group_name or "", found.suggestions)
 
-    async def permitted(self, actor: Actor, scope: Scope | None, what: str, *, fresh: bool = False) -> bool:
-        """Whether ``actor`` may do ``what`` (``fresh``: ask Zoom now, as every change does).
+    async def judged(
+        self, actor: Actor, target: Target, verb: str, what: str, *, fresh: bool = False, audited: bool = True
+    ) -> Judged | Refused | UnknownGroup | AmbiguousGroup:
+        """The scope ``target`` names, if ``actor`` may ``verb`` it (``what``: the refusal's words).
+
+        Group names are looked up only for those who may read every group or (ZOOMCAL_GROUP_ADMINS)
+        may be a group admin; an unknown name, or several groups of one name, is said only to those
+        who may read every group (a group admin hears of the candidates they administer): nobody
+        learns group names through a refusal.
+        """
+        access = self.deps.access
+        if audited and self.deps.refusals.limited(actor):
+            return Refused()
+        reader = await access.allowed(actor, None, fresh=False) is not None
+        if not reader and (target.is_account or not access.group_admins):
+            return await self._refused(actor, None, what, audited)
+        found = await self.resolve(target, verb)
+        if isinstance(found, AmbiguousGroup) and not reader:
+            mine = [c for c in found.candidates if await access.allowed(actor, c, fresh=False) is not None]
+            found = AmbiguousGroup(found.name, found.verb, tuple(mine)) if mine else None
+        if found is None or isinstance(found, UnknownGroup) and not reader:
+            return await self._refused(actor, None, what, audited)
+        if not isinstance(found, Scope):
+            return found
+        grant = await access.allowed(actor, found, fresh=fresh)
+        if grant is None:
+            return await self._refused(actor, found, what, audited)
+        return Judged(found, grant)
+
+    async def _refused(self, actor: Actor, scope: Scope | None, what: str, audited: bool) -> Refused:
+        if audited:
+            await self.refuse(actor, scope, what)
+        return Refused()
+
+    async def permitted(
+        self, actor: Actor, scope: Scope | None, what: str, *, fresh: bool = False
+    ) -> Grant | None:
+        """Whether ``actor`` may do ``what`` to ``scope`` (None: a read not about one scope), and on what
+        basis (``fresh``: ask Zoom now, as every change does).
 
         A refusal is audited. A user refused too often lately is refused at once, with no lookup
         and no audit row (bot.services.refusals).
         """
         if self.deps.refusals.limited(actor):
-            return False
-        if await self.is_admin(actor, fresh=fresh):
-            return True
-        await self.refuse(actor, scope, what)
-        return False
+            return None
+        grant = await self.deps.access.allowed(actor, scope, fresh=fresh)
+        if grant is None:
+            await self.refuse(actor, scope, what)
+        return grant
 
     async def refuse(self, actor: Actor, scope: Scope | None, what: str) -> None:
         """Audits a refused change (refusals are audit events too).
@@ -142,8 +199,17 @@ class ServiceBase:
         posting = self.deps.refusals.record(actor)  # counted before the write: concurrent refusals too
         if posting == "limited":
             return
-        async with self.db.transaction() as repo:
-            event = await self.audit(repo, actor, scope or Scope.account(), Action.REFUSED, "refused", new_correlation(), what)
+        try:
+            async with self.db.transaction() as repo:
+                event = await self.audit(
+                    repo, actor, scope or Scope.account(), Action.REFUSED, "refused", new_correlation(), what
+                )
+        except DatabaseUnavailable:
+            # The refusal stands (nothing was changed); its audit row cannot be written, so the log keeps it.
+            log.warning(
+                "refused %s:%s (%s) while the database is unavailable: not audited", actor.team_id, actor.user_id, what
+            )
+            return
         if posting == "post":
             self.announce(event)
         elif posting == "summarize":

@@ -5,12 +5,14 @@ from __future__ import annotations
 from bot.command import Target
 from bot.domain import Action, Actor, Scope, Status
 from bot.services.base import (
+    Judged,
     ServiceBase,
     answers_upstream_failures,
     new_correlation,
     target_words,
 )
 from bot.services.results import (
+    AmbiguousGroup,
     DisableConfirm,
     Disabled,
     Failure,
@@ -24,14 +26,14 @@ from storage.models import utcnow
 
 class DisableService(ServiceBase):
     @answers_upstream_failures
-    async def prepare(self, actor: Actor, target: Target) -> DisableConfirm | NothingToDisable | Refused | UnknownGroup | Failure:
+    async def prepare(
+        self, actor: Actor, target: Target
+    ) -> DisableConfirm | NothingToDisable | Refused | UnknownGroup | AmbiguousGroup | Failure:
         """What the confirmation message shows (the button does the work)."""
-        if not await self.permitted(actor, None, f"disable {target_words(target)}"):
-            return Refused()
-        scope = await self.resolve(target)
-        if isinstance(scope, UnknownGroup):
-            return scope
-        return await self.review(scope)
+        judged = await self.judged(actor, target, "disable", f"disable {target_words(target)}")
+        if not isinstance(judged, Judged):
+            return judged
+        return await self.review(judged.scope)
 
     async def review(self, scope: Scope) -> DisableConfirm | NothingToDisable:
         """Whether disabling ``scope`` would change anything, and what it would delete."""
@@ -53,7 +55,8 @@ class DisableService(ServiceBase):
         ``version``: the scope's version the button was shown for. A click on a message older than
         the scope's last change (or a replayed click) changes nothing.
         """
-        if not await self.permitted(actor, scope, "disable", fresh=True):
+        grant = await self.permitted(actor, scope, "disable", fresh=True)
+        if grant is None:
             return Refused()
         key = scope.key(self.account_id)
         now = utcnow()
@@ -66,7 +69,7 @@ class DisableService(ServiceBase):
                 cancelled = await repo.cancel_consents(key, now)
                 event = await self.audit(
                     repo, actor, scope, Action.DISABLED, "disabled", new_correlation(),
-                    f"{deleted} credential set(s) deleted, {cancelled} consent link(s) cancelled",
+                    f"{grant.basis}: {deleted} credential set(s) deleted, {cancelled} consent link(s) cancelled",
                 )
         if row is None:
             # A second click, a concurrent click, or a scope that was never configured.

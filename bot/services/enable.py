@@ -6,6 +6,7 @@ from bot.command import Target
 from bot.domain import Action, Actor, Choices, Scope, Status
 from bot.services import consent
 from bot.services.base import (
+    Judged,
     ServiceBase,
     answers_upstream_failures,
     new_correlation,
@@ -13,6 +14,7 @@ from bot.services.base import (
 )
 from bot.services.results import (
     AlreadySubmitted,
+    AmbiguousGroup,
     ConsentLinkSent,
     EnableForm,
     Failure,
@@ -46,19 +48,32 @@ class EnableService(ServiceBase):
     check_choices = staticmethod(check_choices)
 
     @answers_upstream_failures
-    async def prepare(self, actor: Actor, target: Target) -> EnableForm | Refused | UnknownGroup | Failure:
+    async def prepare(
+        self, actor: Actor, target: Target
+    ) -> EnableForm | Refused | UnknownGroup | AmbiguousGroup | Failure:
         """What the enable modal shows, after checking the user and the group."""
-        if not await self.permitted(actor, None, f"enable {target_words(target)}"):
-            return Refused()
-        scope = await self.resolve(target)
-        return EnableForm(scope, version=await self.shown_version(scope)) if isinstance(scope, Scope) else scope
+        judged = await self.judged(actor, target, "enable", f"enable {target_words(target)}")
+        if not isinstance(judged, Judged):
+            return judged
+        return await self._form(judged.scope)
 
     @answers_upstream_failures
     async def prepare_for(self, actor: Actor, scope: Scope) -> EnableForm | Refused | Failure:
         """The enable modal for a scope already chosen (the Home tab's Enable button)."""
         if not await self.permitted(actor, scope, "enable"):
             return Refused()
-        return EnableForm(scope, version=await self.shown_version(scope))
+        return await self._form(scope)
+
+    async def _form(self, scope: Scope) -> EnableForm:
+        """The dialog for the scope as it stands: an `active` one names its organisation, since a new
+        consent replaces its credentials; a `pending` one, since a new link replaces the open one."""
+        row = (await self.deps.states.current()).rows.get((scope.kind.value, scope.group_id))
+        if row is None:
+            return EnableForm(scope)
+        organization = None
+        if row.status == Status.ACTIVE and row.credential is not None:
+            organization = (self.open_credentials(row.credential) or {}).get("organization")
+        return EnableForm(scope, version=row.version, status=Status(row.status), organization=organization)
 
     @answers_upstream_failures
     async def request_consent(
@@ -73,7 +88,8 @@ class EnableService(ServiceBase):
         """
         if check_choices(choices):
             return Problem("Those choices cannot be saved; open the dialog again.")
-        if not await self.permitted(actor, scope, "enable", fresh=True):
+        grant = await self.permitted(actor, scope, "enable", fresh=True)
+        if grant is None:
             return Refused()
         state = consent.new_state()
         now = utcnow()
@@ -109,7 +125,8 @@ class EnableService(ServiceBase):
                 request.integration_version = row.version
                 await repo.add_consent_request(request)
                 event = await self.audit(
-                    repo, actor, scope, Action.ENABLE_REQUESTED, "consent link sent", request.correlation_id
+                    repo, actor, scope, Action.ENABLE_REQUESTED, "consent link sent", request.correlation_id,
+                    grant.basis,
                 )
         except Duplicate:
             # The same submission won a concurrent race on request_key; this one changed nothing.

@@ -14,7 +14,8 @@ from datetime import timedelta
 
 from bot.command import USAGE, Target, Verb
 from bot.domain import HEALTH_CHECK_USER, Actor, Scope, ScopeKind, Status
-from bot.services.base import ServiceBase, answers_upstream_failures
+from bot.services.access import Reach
+from bot.services.base import Judged, ServiceBase, answers_upstream_failures
 from bot.services.directory import GroupIndex
 from bot.services.explain import credential_warning
 from bot.services.preflight import preflight_from
@@ -26,7 +27,6 @@ from bot.services.results import (
     Refused,
     ScopeStatus,
     StatusReport,
-    UnknownGroup,
 )
 from bot.services.states import ScopeRow, Snapshot
 
@@ -41,15 +41,30 @@ REFUSED = Refused()
 NOT_ADMIN_HOME = Dashboard(None)
 
 
-def _help(is_admin: bool, problem: str | None = None) -> HelpText:
-    verbs = (Verb.HELP, *ADMIN_VERBS) if is_admin else (Verb.HELP,)
-    commands = tuple(USAGE[v] for v in verbs)
-    if is_admin:
-        commands = ("/zoomcal (opens the configuration dialog)", *commands)
-    return HelpText(commands, is_admin, problem)
+# What a user may run, by what Zoom lets them do (bot.services.access.Reach).
+GROUP_CHANGES = tuple(f"/zoomcal {verb} group <name>" for verb in ("enable", "disable", "verify"))
+_COMMANDS = {
+    Reach.ACCOUNT: ("/zoomcal", *(USAGE[v] for v in (Verb.HELP, *ADMIN_VERBS))),
+    Reach.GROUPS: (
+        "/zoomcal",
+        *(USAGE[v] for v in (Verb.HELP, Verb.STATUS, Verb.GROUPS)),
+        *GROUP_CHANGES,
+        *(USAGE[v] for v in (Verb.CHECK, Verb.AUDIT)),
+    ),
+    Reach.OWN_GROUPS: (USAGE[Verb.HELP], "/zoomcal status group <name>", *GROUP_CHANGES),
+    Reach.NOTHING: (USAGE[Verb.HELP],),
+}
+_NOTES = {
+    Reach.GROUPS: "Your Zoom role lets you manage groups (Group:Edit), not the account's own setting.",
+    Reach.OWN_GROUPS: "As a Zoom group admin, you may run these for the Zoom groups you administer.",
+}
 
 
-_HELP = {True: _help(True), False: _help(False)}
+def _help(reach: Reach, problem: str | None = None) -> HelpText:
+    return HelpText(_COMMANDS[reach], reach in (Reach.ACCOUNT, Reach.GROUPS), problem, _NOTES.get(reach))
+
+
+_HELP = {reach: _help(reach) for reach in Reach}
 
 
 class OverviewService(ServiceBase):
@@ -59,22 +74,23 @@ class OverviewService(ServiceBase):
     @answers_upstream_failures
     async def help(self, actor: Actor, problem: str | None = None) -> HelpText | Failure:
         """What this user may run: the commands' own permission policy, asked as a dry run."""
-        is_admin = await self.is_admin(actor)
-        return _HELP[is_admin] if problem is None else _help(is_admin, problem)
+        reach = await self.deps.access.reach(actor)
+        return _HELP[reach] if problem is None else _help(reach, problem)
 
     @answers_upstream_failures
     async def status(self, actor: Actor, target: Target | None, page: int = 1):
-        if not await self.is_admin(actor):
-            return REFUSED
-        snapshot = await self.deps.states.current()
-        if target is None:
-            return self._warned(await self._listing(snapshot, "status", "", page))
-        if target.is_account:
+        if target is None or target.is_account:
+            if not await self.is_admin(actor):
+                return REFUSED
+            snapshot = await self.deps.states.current()
+            if target is None:
+                return self._warned(await self._listing(snapshot, "status", "", page))
             return self._warned(self._single(snapshot, Scope.account()))
-        scope = await self.resolve(target)
-        if isinstance(scope, UnknownGroup):
-            return scope
-        return self._warned(self._single(snapshot, scope))
+        # One group: also for that group's own group admins (ZOOMCAL_GROUP_ADMINS).
+        judged = await self.judged(actor, target, "status", "status", audited=False)
+        if not isinstance(judged, Judged):
+            return judged
+        return self._warned(self._single(await self.deps.states.current(), judged.scope))
 
     def _warned(self, report: StatusReport) -> StatusReport:
         """The bot-wide warning while Microsoft refuses zoomcal's own credential (on this replica)."""

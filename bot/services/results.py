@@ -7,7 +7,7 @@ from datetime import datetime
 
 from bot.domain import Choices, Scope, Status
 
-REFUSAL = "Sorry, only Zoom account owners and admins may do this."
+REFUSAL = "Sorry, only Zoom account owners and admins (and users Zoom lets edit these settings) may do this."
 # Credentials sealed under a key this replica lacks. Another replica may hold it (a rotation
 # under way), so this is reported where it shows and never written down as the scope's state.
 KEY_PROBLEM = (
@@ -29,6 +29,11 @@ class Failure:
     message: str
 
 
+# The database cannot be reached (a restart or failover): what a change, or a read that memory
+# cannot answer, says meanwhile. The answer adds that nothing was changed.
+DATABASE_DOWN = Failure("zoomcal's database", "unavailable right now (a restart or failover); try again in a minute")
+
+
 @dataclass(frozen=True)
 class Problem:
     """The request was not understood or is not allowed as asked."""
@@ -37,9 +42,32 @@ class Problem:
 
 
 @dataclass(frozen=True)
+class UsageHint:
+    """A command of a known verb not understood: what was wrong, that verb's usage and an example,
+    and the commands the user may have meant (a group named without the word `group`)."""
+
+    problem: str
+    usage: str
+    example: str
+    did_you_mean: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class UnknownGroup:
     name: str
     suggestions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class AmbiguousGroup:
+    """A typed name that folds to several Zoom groups' names, none typed exactly: nothing was acted on.
+
+    ``verb`` is the command to run for the candidate picked (status, enable, disable or verify).
+    """
+
+    name: str
+    verb: str
+    candidates: tuple[Scope, ...]
 
 
 @dataclass(frozen=True)
@@ -52,8 +80,9 @@ class AlreadySubmitted:
 @dataclass(frozen=True)
 class HelpText:
     commands: tuple[str, ...]
-    is_admin: bool
+    is_admin: bool  # may read everything
     problem: str | None = None
+    note: str | None = None  # what limits the commands listed
 
 
 @dataclass(frozen=True)
@@ -236,6 +265,8 @@ class EnableForm:
     scope: Scope
     choices: Choices = field(default_factory=Choices)
     version: int = 0  # the scope's version when the dialog opened: its submission acts on this state only
+    status: Status | None = None  # the scope's own setting, when it has one
+    organization: str | None = None  # the Microsoft organisation of an `active` scope's credentials
 
 
 @dataclass(frozen=True)

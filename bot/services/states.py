@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage.db import Database
+from storage.db import Database, DatabaseUnavailable
 from storage.models import utcnow
 
 log = logging.getLogger(__name__)
@@ -93,7 +93,14 @@ class ScopeStates:
     async def current(self) -> Snapshot:
         snapshot = self._snapshot
         if snapshot is None or snapshot.changes != self._changes:
-            return await asyncio.shield(self._load())
+            try:
+                return await asyncio.shield(self._load())
+            except DatabaseUnavailable:
+                if snapshot is None:
+                    raise
+                # A change attempted here may not show; reads answer from memory until the database
+                # is back (the copy stays marked stale, so the first read after reloads).
+                return snapshot
         if self._now() - snapshot.loaded_at > self._fresh and self._now() >= self._retry_at:
             self._load()  # in the background: this read is answered from the copy it has
         return snapshot

@@ -5,10 +5,11 @@ from __future__ import annotations
 from bot.clients.errors import UpstreamError
 from bot.command import Target
 from bot.domain import Actor, Status
-from bot.services.base import ServiceBase, answers_upstream_failures, credentials
+from bot.services.base import Judged, ServiceBase, answers_upstream_failures, credentials, target_words
 from bot.services.explain import reason
 from bot.services.results import (
     KEY_PROBLEM,
+    AmbiguousGroup,
     Failure,
     NotVerifiable,
     Refused,
@@ -20,12 +21,14 @@ from storage.models import utcnow
 
 class VerifyService(ServiceBase):
     @answers_upstream_failures
-    async def verify(self, actor: Actor, target: Target) -> Verified | NotVerifiable | Refused | UnknownGroup | Failure:
-        if not await self.is_admin(actor):
-            return Refused()
-        scope = await self.resolve(target)
-        if isinstance(scope, UnknownGroup):
-            return scope
+    async def verify(
+        self, actor: Actor, target: Target
+    ) -> Verified | NotVerifiable | Refused | UnknownGroup | AmbiguousGroup | Failure:
+        # A change (it rewrites the stored credentials): judged afresh, for the scope it names.
+        judged = await self.judged(actor, target, "verify", f"verify {target_words(target)}", fresh=True)
+        if not isinstance(judged, Judged):
+            return judged
+        scope = judged.scope
         key = scope.key(self.account_id)
         async with self.db.transaction() as repo:
             row = await repo.integration(key)

@@ -6,22 +6,28 @@ from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.jobs import JobQueue
 from bot.services import Services
+from bot.services.results import DATABASE_DOWN
+from bot.tasks import Tasks
 from bot.workspaces import Workspaces
 from handlers.actions.clicks import Click
 from handlers.blocks import messages
 from handlers.errors import MalformedPayload, answers_errors
 from handlers.replies import lane, reply
+from storage.db import DatabaseUnavailable
 
 JOB = "click.disable"
 
 
-def disable_clicked(jobs: JobQueue):
+def disable_clicked(jobs: JobQueue, tasks: Tasks, workspaces: Workspaces):
     async def handle(ack: AsyncAck, body: dict) -> None:
         click = Click.read(body)
         click.scope()  # a forged value is refused before the ack
         if not click.response_url:
             raise MalformedPayload("response_url")
-        await jobs.submit(JOB, click.job(), lane=lane(click.actor))
+        try:
+            await jobs.submit(JOB, click.job(), lane=lane(click.actor))
+        except DatabaseUnavailable:  # nothing changed: said beside the message, whose button stays
+            tasks.spawn(reply(workspaces.session, click.response_url, messages.answer(DATABASE_DOWN)), "tell")
         await ack()
 
     return handle

@@ -7,13 +7,14 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.jobs import JobQueue
 from bot.services import Services
-from bot.services.results import EnableForm
+from bot.services.results import DATABASE_DOWN, EnableForm
 from bot.tasks import Tasks
 from bot.workspaces import Workspaces
 from handlers.actions.clicks import Click
 from handlers.blocks import home, modals
-from handlers.opening import open_dialog, prepare
+from handlers.opening import open_dialog, prepare, trigger_expires
 from handlers.replies import lane
+from storage.db import DatabaseUnavailable
 
 DISABLE_JOB = "home.disable"
 
@@ -26,10 +27,11 @@ async def publish(services: Services, client: AsyncWebClient, click: Click, noti
 def enable_clicked(services: Services, tasks: Tasks):
     async def handle(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
         click = Click.read(body)
+        expires = trigger_expires()
         preparing, _ = await prepare(services.enable.prepare_for(click.actor, click.scope().scope))
 
         async def opening() -> None:
-            answer = await open_dialog(client, click.trigger_id, preparing, EnableForm, modals.enable_modal)
+            answer = await open_dialog(client, click.trigger_id, preparing, EnableForm, modals.enable_modal, expires)
             if answer is not None:  # refused, or Slack would not open it: say so on the tab
                 await publish(services, client, click, answer)
 
@@ -39,11 +41,14 @@ def enable_clicked(services: Services, tasks: Tasks):
     return handle
 
 
-def disable_clicked(jobs: JobQueue):
-    async def handle(ack: AsyncAck, body: dict) -> None:
+def disable_clicked(jobs: JobQueue, services: Services, tasks: Tasks):
+    async def handle(ack: AsyncAck, body: dict, client: AsyncWebClient) -> None:
         click = Click.read(body)
         click.scope()  # a forged value is refused before the ack
-        await jobs.submit(DISABLE_JOB, click.job(), lane=lane(click.actor))
+        try:
+            await jobs.submit(DISABLE_JOB, click.job(), lane=lane(click.actor))
+        except DatabaseUnavailable:  # nothing changed: said on the tab
+            tasks.spawn(publish(services, client, click, DATABASE_DOWN), "publish the Home tab")
         await ack()
 
     return handle

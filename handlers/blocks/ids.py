@@ -28,6 +28,9 @@ CONSENT_LINK_ACTION = "open_consent_link"
 # Disable
 DISABLE_ACTION = "disable_scope"
 
+# One of several Zoom groups whose names fold together, picked by its id
+GROUP_PICKED_ACTION = "pick_group"
+
 # Next / Previous on status and groups listings, and on the Home tab
 PAGE_PREVIOUS_ACTION = "page_previous"
 PAGE_NEXT_ACTION = "page_next"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import unicodedata
 from collections import OrderedDict
 from datetime import datetime
 from functools import singledispatch
@@ -16,12 +17,14 @@ from slack_sdk.models.blocks import (
     HeaderBlock,
     MarkdownTextObject,
     PlainTextObject,
+    SectionBlock,
 )
 
 from bot.domain import Status
 from bot.services.results import (
     KEY_PROBLEM,
     AlreadySubmitted,
+    AmbiguousGroup,
     AuditLog,
     ConsentLinkSent,
     DisableConfirm,
@@ -37,6 +40,7 @@ from bot.services.results import (
     ScopeStatus,
     StatusReport,
     UnknownGroup,
+    UsageHint,
     UserCheck,
     Verified,
 )
@@ -121,11 +125,63 @@ def _(result: UnknownGroup) -> dict:
 
 
 @message.register
+def _(result: UsageHint) -> dict:
+    if result.did_you_mean:  # the group named without the word `group`: what was likely meant says enough
+        meant = [code(command, 200) for command in result.did_you_mean]
+        first = "Did you mean " + (meant[0] if len(meant) == 1 else ", ".join(meant[:-1]) + " or " + meant[-1]) + "?"
+    else:
+        first = escape(result.problem)
+    lines = [first, f"Usage: {code(result.usage)}"]
+    if result.example:
+        lines.append(f"For example: {code(result.example)}")
+    return _message("\n".join(lines))
+
+
+@message.register
+def _(result: AmbiguousGroup) -> dict:
+    shown = result.candidates[:MAX_CANDIDATES]
+    text = (
+        f"{len(result.candidates)} Zoom groups have names that match {code(result.name, 100)} when case and "
+        "spacing are ignored, and none is spelled exactly so, so nothing was done. Pick one:"
+    )
+    blocks: list[Block] = [section(text)]
+    for scope in shown:
+        line = f"*{escape(scope.name)}*{_unusual(scope.name)} · Zoom group id {code(scope.group_id, 100)}"
+        button = ButtonElement(
+            text=PICK_WORDS.get(result.verb, "Pick"),
+            action_id=ids.GROUP_PICKED_ACTION,
+            value=json.dumps({"verb": result.verb, "group_id": scope.group_id, "name": scope.name[:200]}),
+        )
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=line[:2900], verbatim=True), accessory=button))
+    if len(result.candidates) > len(shown):
+        blocks.append(section(f"…and {len(result.candidates) - len(shown)} more: type the name exactly as Zoom spells it."))
+    return _message(text, *blocks)
+
+
+MAX_CANDIDATES = 20  # a section each, under Slack's 50 blocks
+PICK_WORDS = {"status": "Show status", "enable": "Enable", "disable": "Disable", "verify": "Verify"}
+
+
+def _unusual(name: str) -> str:
+    """Characters that look like others in Slack (a no-break space, a zero-width joiner…), named, so
+    twins can be told apart."""
+    odd = dict.fromkeys(
+        ch for ch in name if not ch.isascii() and (ch.isspace() or unicodedata.category(ch) in ("Cf", "Zs", "Zl", "Zp"))
+    )
+    if not odd:
+        return ""
+    named = ", ".join(f"U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed').lower()}" for ch in odd)
+    return f" (contains {escape(named)})"
+
+
+@message.register
 def _(result: HelpText) -> dict:
-    lines = [f"`{escape(c)}`" for c in result.commands]
+    lines = [f"`{escape(c)}`" + (" opens the configuration dialog" if c == "/zoomcal" else "") for c in result.commands]
     intro = "*zoomcal* manages Zoom's Office 365 calendar and mail integration. You may run:"
-    if not result.is_admin:
-        intro += "\n_Only Zoom account owners and admins may see or change the integration._"
+    if result.note:
+        intro += f"\n_{escape(result.note)}_"
+    elif not result.is_admin:
+        intro += "\n_Only Zoom account owners and admins (and users Zoom lets edit these settings) may see or change the integration._"
     return _message("\n".join([*(escape(p) for p in [result.problem] if p), intro, *lines]))
 
 
@@ -162,7 +218,7 @@ def _(result: StatusReport) -> dict:
     blocks: list[Block] = [HeaderBlock(text=title[:150]), *warning]
     if not result.scopes:
         blocks.append(section("No Zoom groups match." if result.query else "No Zoom groups."))
-    blocks += sections([status_line(item) for item in result.scopes])
+    blocks += sections([listing_line(item) for item in result.scopes])
     blocks += pager(result, ids.PAGE_PREVIOUS_ACTION, ids.PAGE_NEXT_ACTION)
     # The notification's fallback text: the blocks show the lines (repeating them doubled the answer).
     text = "Zoom groups" if result.listing == "groups" else "Zoom calendar integration status"
@@ -195,6 +251,14 @@ def status_line(item: ScopeStatus) -> str:
     return line
 
 
+def listing_line(item: ScopeStatus) -> str:
+    """A scope in the `status` listing: a failed one with its reason (Microsoft's words, quoted)."""
+    line = status_line(item)
+    if item.status is Status.FAILED and item.detail and not item.key_problem:
+        line += f": {code(item.detail, 200)}"
+    return line
+
+
 def status_detail(item: ScopeStatus) -> str:
     lines = [f"*{escape(scope_words(item.scope))}*: {item.status.value}"]
     if item.organization:
@@ -212,7 +276,7 @@ def status_detail(item: ScopeStatus) -> str:
         lines.append(f"Reason: {reason}")
     if item.key_problem and item.detail != KEY_PROBLEM:
         lines.append(f"{escape(KEY_PROBLEM)}.")
-    if item.status is Status.ACTIVE:
+    if item.status is Status.ACTIVE and item.last_verified_at is not None:  # never: the consent and checks speak
         lines.append(f"Last verified: {when(item.last_verified_at)}")
     lines += health_lines(item)
     if item.status is Status.DISABLED:
@@ -385,9 +449,9 @@ def _(result: UserCheck) -> dict:
     else:
         lines = [f"The setting of {name} applies to {email}."]
     if result.key_problem:
-        lines.append(f"{name} is failed on this server: {escape(KEY_PROBLEM)}. Microsoft was not asked.")
+        lines.append(f"Microsoft Graph was not asked: {name} shows `failed` on this server. {escape(KEY_PROBLEM)}.")
     elif result.status is not Status.ACTIVE:
-        lines.append(f"{name} is {result.status.value}, so Microsoft Graph was not asked.")
+        lines.append(f"Microsoft Graph was not asked: the status of {name} is `{result.status.value}`.")
     elif result.error:
         lines.append(f":warning: The calendar could not be checked: {said(result.error)}.")
     else:

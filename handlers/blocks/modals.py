@@ -13,12 +13,13 @@ from slack_sdk.models.blocks import (
 )
 from slack_sdk.models.views import View
 
-from bot.domain import AUTHORIZE_WITH, SERVICES, SETUP_BY, THIRD_PARTY, Choices, Scope
+from bot.domain import AUTHORIZE_WITH, SERVICES, SETUP_BY, THIRD_PARTY, Choices, Scope, Status
 from bot.services.results import EnableForm
 from handlers.blocks import ids
 from handlers.blocks.common import (
     OAUTH,
     TITLE,
+    code,
     encode_scope,
     escape,
     scope_words,
@@ -87,10 +88,28 @@ def enable_modal(form: EnableForm) -> dict:
         f"*{TITLE}*\nScope: *{escape(scope_words(form.scope))}*\n"
         f"Pre-set as the Zoom portal does: {SETUP_BY['app_permissions']}."
     )
+    standing = [section(now)] if (now := _standing(form)) else []
     return _modal(
-        ids.ENABLE_VIEW, [intro, *choice_inputs(form.choices)], submit="Authorize and Save",
+        ids.ENABLE_VIEW, [intro, *standing, *choice_inputs(form.choices)], submit="Authorize and Save",
         metadata=encode_scope(form.scope, form.version),
     )
+
+
+def _standing(form: EnableForm) -> str | None:
+    """What enabling again replaces, for a scope that is active or waiting for consent."""
+    name = escape(scope_words(form.scope))
+    if form.status is Status.ACTIVE:
+        who = f", with the Microsoft organisation {code(form.organization, 200)}" if form.organization else ""
+        return (
+            f":information_source: *{name}* is already `active`{who}. Authorize and Save makes it `pending` and "
+            "sends you a new consent link; the credentials of that new consent replace the stored ones."
+        )
+    if form.status is Status.PENDING:
+        return (
+            f":information_source: *{name}* is `pending`: a consent link was already sent. "
+            "Authorize and Save sends a new one; the older link stops working."
+        )
+    return None
 
 
 def configure_modal() -> dict:

@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 
 from slack_bolt.context.ack.async_ack import AsyncAck
@@ -25,9 +26,10 @@ from bot.tasks import Tasks
 from bot.workspaces import Workspaces
 from handlers.blocks import messages, modals
 from handlers.errors import MalformedPayload, answers_errors
-from handlers.opening import open_dialog, prepare
+from handlers.opening import open_dialog, prepare, trigger_expires
 from handlers.replies import actor_data, actor_from, lane, reply
 from handlers.timing import settled
+from storage.db import DatabaseUnavailable
 
 JOB = "command"
 DIALOGS = (Verb.ENABLE, Verb.CONFIGURE)
@@ -59,18 +61,27 @@ def zoomcal_command(services: Services, jobs: JobQueue, tasks: Tasks, workspaces
         if await settled(answering):
             await ack(messages.answer(answering.result()))
             return
-        await jobs.submit(JOB, job | {"held": True}, lane=lane(actor))
-        begun[response_url] = answering  # the job (starting here) takes it over; another replica's asks again
-        tasks.spawn(answering, "slow answer")
+        try:
+            await jobs.submit(JOB, job | {"held": True}, lane=lane(actor))
+            begun[response_url] = answering  # the job (starting here) takes it over; another replica's asks again
+            tasks.spawn(answering, "slow answer")
+        except DatabaseUnavailable:  # a read needs no record: this replica answers it, or the user asks again
+            tasks.spawn(_answer_later(workspaces, response_url, answering), "slow answer")
         await ack(messages.note(HOLDING))
 
     return handle
 
 
+async def _answer_later(workspaces: Workspaces, response_url: str, answering: asyncio.Future) -> None:
+    await reply(workspaces.session, response_url, messages.answer(await answering, replace=True))
+
+
 async def read(services: Services, actor: Actor, command: Command):
     """The answer of a command that changes nothing."""
-    if command.problem is not None or command.verb is Verb.HELP:
+    if command.verb is Verb.HELP:  # asked for, or a verb zoomcal does not know
         return await services.overview.help(actor, command.problem)
+    if command.problem is not None:
+        return await services.usage.hint(actor, command)
     match command.verb:
         case Verb.STATUS:
             return await services.overview.status(actor, command.target)
@@ -88,6 +99,7 @@ async def read(services: Services, actor: Actor, command: Command):
 
 
 async def _dialog(ack, client, services, tasks, workspaces, actor: Actor, command: Command, trigger_id: str, response_url: str):
+    expires = trigger_expires()
     if command.verb is Verb.ENABLE:
         checks, form_type, build = services.enable.prepare(actor, command.target), EnableForm, modals.enable_modal
     else:
@@ -98,7 +110,7 @@ async def _dialog(ack, client, services, tasks, workspaces, actor: Actor, comman
         return
 
     async def opening() -> None:
-        answer = await open_dialog(client, trigger_id, preparing, form_type, build)
+        answer = await open_dialog(client, trigger_id, preparing, form_type, build, expires)
         if answer is not None:
             await reply(workspaces.session, response_url, messages.answer(answer))
 
@@ -111,7 +123,12 @@ def run_command(services: Services, workspaces: Workspaces, begun: dict):
     async def run(payload: dict) -> None:
         answering = begun.pop(payload["response_url"], None)
         if answering is None:
-            answering = asyncio.ensure_future(read(services, actor_from(payload["actor"]), parse(payload["text"])))
+            command = parse(payload["text"])
+            if payload.get("group_id") and command.target is not None:  # a group picked among same-named ones
+                command = dataclasses.replace(
+                    command, target=dataclasses.replace(command.target, group_id=str(payload["group_id"]))
+                )
+            answering = asyncio.ensure_future(read(services, actor_from(payload["actor"]), command))
         held = bool(payload.get("held"))  # the ack already said the answer follows
         if not held:
             waited = time.time() - payload.get(PROMISED_AT, time.time())

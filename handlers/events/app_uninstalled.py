@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import logging
+
 from slack_bolt.context.ack.async_ack import AsyncAck
 
 from bot.jobs import JobQueue
 from bot.services import Services
+from storage.db import DatabaseUnavailable
 
 JOB = "workspace.forget"
+log = logging.getLogger(__name__)
 
 
 def app_uninstalled(jobs: JobQueue):
@@ -21,7 +25,12 @@ def app_uninstalled(jobs: JobQueue):
 async def forget_workspace(jobs: JobQueue, body: dict) -> None:
     team_id = str(body.get("team_id") or "")
     if team_id:
-        await jobs.submit(JOB, {"team_id": team_id}, lane=team_id)
+        try:
+            await jobs.submit(JOB, {"team_id": team_id}, lane=team_id)
+        except DatabaseUnavailable:
+            # Acked all the same (Slack would retry a failure only for minutes, and a 5xx is never
+            # the answer); the workspace's tokens no longer work, so nothing can act for it meanwhile.
+            log.warning("could not record that workspace %s uninstalled zoomcal: the database is unavailable", team_id)
 
 
 def run_forget(services: Services):

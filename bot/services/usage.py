@@ -1,0 +1,30 @@
+"""Commands of a known verb that were not understood: that verb's usage, and what was likely meant."""
+
+from __future__ import annotations
+
+from bot.command import EXAMPLES, USAGE, Command
+from bot.domain import Actor
+from bot.services.base import ServiceBase, answers_upstream_failures
+from bot.services.results import Failure, UsageHint
+
+MAX_MEANT = 3  # the closest groups offered in "Did you mean"
+
+
+class UsageService(ServiceBase):
+    @answers_upstream_failures
+    async def hint(self, actor: Actor, command: Command) -> UsageHint | Failure:
+        """``/zoomcal enable Sales`` (the likeliest slip) suggests ``/zoomcal enable group Sales``.
+
+        A name Zoom knows is suggested to anyone: it only repeats what they typed, in Zoom's spelling.
+        The closest other names are offered to those who may see the groups' list anyway."""
+        meant: tuple[str, ...] = ()
+        if command.misnamed:
+            match = await self.deps.directory.find(command.misnamed)
+            if match.group is not None:
+                names: tuple[str, ...] = (match.group.name,)
+            elif (match.candidates or match.suggestions) and await self.is_admin(actor):
+                names = tuple(g.name for g in match.candidates)[:MAX_MEANT] or match.suggestions[:MAX_MEANT]
+            else:
+                names = ()
+            meant = tuple(f"/zoomcal {command.verb} group {name}" for name in names)
+        return UsageHint(command.problem or "", USAGE[command.verb], EXAMPLES.get(command.verb, ""), meant)
