@@ -12,8 +12,8 @@ from bot.console.app import BANNER, run_console
 __all__ = ["BANNER", "main", "run_console"]
 
 
-def main() -> int:
+def main(credential: str = "secret") -> int:
     try:
-        return asyncio.run(run_console())
+        return asyncio.run(run_console(credential=credential))
     except KeyboardInterrupt:
         return 130
