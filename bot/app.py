@@ -32,6 +32,7 @@ from bot.services import Services
 from bot.services.access import AccessPolicy
 from bot.services.base import Deps
 from bot.services.directory import GroupDirectory
+from bot.services.explain import credential_warning
 from bot.services.maintenance import Maintenance
 from bot.services.states import ScopeStates
 from bot.socket_mode import CheckedSocketModeHandler
@@ -136,7 +137,7 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
     microsoft = MicrosoftClient(
         http,
         client_id=settings.ms_client_id,
-        client_secret=settings.ms_client_secret,
+        credential=settings.ms_credential,
         consent_tenant=settings.ms_tenant,
         authority_host=settings.ms_authority_host,
         graph_url=settings.ms_graph_url,
@@ -162,6 +163,7 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
             health_interval=timedelta(seconds=settings.health_interval),
         )
     )
+    credential_posts(microsoft, services.deps.notifier, tasks)
     jobs = JobQueue(db, services.deps.vault)
     bolt = AsyncApp(
         signing_secret=settings.slack_signing_secret,
@@ -358,6 +360,17 @@ async def slack_install(request: web.Request) -> web.StreamResponse:
         else:
             response = await flow.handle_callback(bolt_request)
     return await to_aiohttp_response(response)
+
+
+def credential_posts(microsoft: MicrosoftClient, notifier, tasks: Tasks) -> None:
+    """The audit channel hears when Microsoft starts refusing zoomcal's own credential on this
+    replica, and when it issues a token again (once each per episode)."""
+
+    def changed(problem, episode) -> None:
+        warning = credential_warning(problem) if problem is not None else None
+        tasks.spawn(notifier.credential_episode(warning, episode.variable), "credential episode post")
+
+    microsoft.watch.on_change = changed
 
 
 async def microsoft_callback(request: web.Request) -> web.StreamResponse:

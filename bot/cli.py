@@ -38,8 +38,13 @@ def _parser() -> argparse.ArgumentParser:
         "rotate", help="re-encrypt every stored secret under the first key of ZOOMCAL_ENCRYPTION_KEY"
     )
 
-    commands.add_parser(
+    console = commands.add_parser(
         "console", help="try the bot in a terminal against a built-in sandbox Slack, Zoom and Microsoft"
+    )
+    console.add_argument(
+        "--credential", choices=("secret", "certificate", "federated"), default="secret",
+        help="zoomcal's own Microsoft credential in the sandbox (MS_CLIENT_SECRET, MS_CLIENT_CERTIFICATE or "
+        "MS_CLIENT_ASSERTION_FILE)",
     )
     return parser
 
@@ -59,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         # The sandbox needs no environment: it makes its own.
         from bot.console import main as console
 
-        return console()
+        return console(args.credential)
     if args.command == "keys":
         if args.keys_command == "rotate":
             settings = _settings(Purpose.KEYS)

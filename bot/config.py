@@ -15,6 +15,9 @@ from urllib.parse import unquote, urlsplit
 
 from cryptography.fernet import Fernet
 
+from bot.clients import credentials as creds
+from bot.clients.credentials import CredentialFileError, MicrosoftCredential
+
 
 class Purpose(Enum):
     """What the settings are for: each needs a different set of variables."""
@@ -71,7 +74,7 @@ class Settings:
     zoom_api_url: str
     zoom_oauth_url: str
     ms_client_id: str
-    ms_client_secret: str = field(repr=False)
+    ms_client_secret: str = field(repr=False)  # "" unless the credential is a client secret
     ms_tenant: str
     ms_authority_host: str
     ms_graph_url: str
@@ -79,6 +82,7 @@ class Settings:
     port: int = 3000
     log_format: str = "json"  # json | text
     health_interval: int = 21600  # seconds between health checks of each scope; 0: off
+    ms_credential: MicrosoftCredential | None = field(default=None, repr=False)  # exactly one of three kinds
     group_admins: bool = False  # ZOOMCAL_GROUP_ADMINS: a Zoom group's own group admins may manage that group
 
     @property
@@ -104,6 +108,7 @@ class Settings:
             self.slack_app_token,
             self.zoom_client_secret,
             self.ms_client_secret,
+            *(self.ms_credential.secrets if self.ms_credential else ()),
             *self.encryption_keys,
             *_password(self.database_url),
         )
@@ -246,6 +251,8 @@ def load_settings(env: Mapping[str, str], purpose: Purpose = Purpose.SERVE) -> S
     if not _TENANT.match(ms_tenant):
         r.problems.append(f"MS_TENANT: must be a tenant id, domain or 'organizations', got {ms_tenant!r}")
 
+    ms_credential = _ms_credential(r) if serving else None
+
     settings = Settings(
         slack_signing_secret=signing_secret or "",
         slack_bot_token=bot_token,
@@ -267,7 +274,8 @@ def load_settings(env: Mapping[str, str], purpose: Purpose = Purpose.SERVE) -> S
         zoom_api_url=r.url("ZOOM_API_URL", "https://api.zoom.us/v2"),
         zoom_oauth_url=r.url("ZOOM_OAUTH_URL", "https://zoom.us/oauth/token"),
         ms_client_id=r.text("MS_CLIENT_ID", "", required=serving) or "",
-        ms_client_secret=r.text("MS_CLIENT_SECRET", "", required=serving) or "",
+        ms_client_secret=ms_credential.secret or "" if ms_credential else "",
+        ms_credential=ms_credential,
         ms_tenant=ms_tenant,
         ms_authority_host=r.url(
             "MS_AUTHORITY_HOST", "https://login.microsoftonline.com", https_only=True
@@ -282,6 +290,39 @@ def load_settings(env: Mapping[str, str], purpose: Purpose = Purpose.SERVE) -> S
     if r.problems:
         raise SettingsError(r.problems)
     return settings
+
+
+def _ms_credential(r: _Reader) -> MicrosoftCredential | None:
+    """Exactly one of MS_CLIENT_SECRET, MS_CLIENT_CERTIFICATE, MS_CLIENT_ASSERTION_FILE; with none,
+    AZURE_FEDERATED_TOKEN_FILE (AKS workload identity) serves as MS_CLIENT_ASSERTION_FILE."""
+    given = [name for name in creds.VARIABLES if r.text(name)]
+    if len(given) > 1:
+        r.problems.append(f"{', '.join(given)}: set exactly one Microsoft credential, not {len(given)}")
+        return None
+    if not given:
+        aks = r.text(creds.AKS_TOKEN_FILE)
+        if aks is None:
+            r.problems.append(
+                f"{creds.SECRET}: required but not set; or set {creds.CERTIFICATE} (a certificate PEM file) or "
+                f"{creds.ASSERTION_FILE} (a federated token file) instead: exactly one"
+            )
+            return None
+        return _credential_file(r, creds.AKS_TOKEN_FILE, aks, MicrosoftCredential.from_assertion_file)
+    name = given[0]
+    value = r.text(name) or ""
+    if name == creds.SECRET:
+        return MicrosoftCredential.from_secret(value)
+    if name == creds.CERTIFICATE:
+        return _credential_file(r, name, value, lambda path, _name: MicrosoftCredential.from_certificate(path))
+    return _credential_file(r, name, value, MicrosoftCredential.from_assertion_file)
+
+
+def _credential_file(r: _Reader, name: str, value: str, load) -> MicrosoftCredential | None:
+    try:
+        return load(Path(value), name)
+    except CredentialFileError as why:  # says what is wrong, never what the file holds
+        r.problems.append(f"{name}: {value} {why}")
+        return None
 
 
 def _log_format(r: _Reader) -> str:

@@ -39,6 +39,12 @@ HEALTH_CHECKS = Counter(
 )
 for _result in ("passed", "failed", "inconclusive", "undecryptable"):
     HEALTH_CHECKS.labels(_result)  # shown from the start, so alerts on increase() see the first one
+MICROSOFT_CREDENTIAL_ERRORS = Counter(
+    "zoomcal_microsoft_credential_errors",
+    "Token requests Microsoft refused because of zoomcal's own credential, by the variable holding it",
+    ["variable"],
+    registry=REGISTRY,
+)
 SCOPES = Gauge(
     "zoomcal_scopes",
     "Configured scopes by the status they show (read at scrape time; undecryptable credentials show failed)",

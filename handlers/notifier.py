@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from bot.domain import Actor, Scope
 from bot.services.results import DomainPreflight
 from bot.workspaces import WorkspaceGone, Workspaces
+from handlers.blocks import explained
 from handlers.blocks import messages as views
 from storage.models import AuditEvent
 
@@ -70,6 +71,11 @@ class SlackNotifier:
                     team=None if event.slack_team_id == self._home_team else event.slack_team_id,
                 ),
             )
+
+    async def credential_episode(self, warning: str | None, variable: str) -> None:
+        if self._audit_channel:
+            body = explained.credential_failing(warning) if warning else explained.credential_restored(variable)
+            await self._post(self._home_team, self._audit_channel, body)
 
     async def refusals_folded(self, actor: Actor, count: int) -> None:
         if self._audit_channel:

@@ -63,6 +63,7 @@ class Stack:
         self.zoom.add_user("member@example.com", role_name="Member")
         self.zoom.add_groups(["Sales", "Sales EMEA", "Engineering", "Support"])
         self.tenant_id = self.microsoft.add_tenant(display_name="Contoso Ltd", domains=("contoso.onmicrosoft.com",))
+        self.zoom.add_managed_domain("contoso.onmicrosoft.com")  # Zoom's associated domain, verified by the tenant
         self.env = sandbox_environment(
             self.slack, self.zoom, self.microsoft, signing_secret=SIGNING_SECRET,
             public_url="http://127.0.0.1:3000/", database_url=self.database_url, encryption_key=generate_key(),

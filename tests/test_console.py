@@ -252,6 +252,18 @@ def _answers(transcript: str) -> dict[str, list[str]]:
     return found
 
 
+def test_the_sandbox_runs_with_a_certificate_and_with_a_federated_token_file():
+    for kind in ("certificate", "federated"):
+        result = subprocess.run(
+            [*CONSOLE, "--credential", kind], capture_output=True, text=True, timeout=60,
+            input="\n".join(["/zoomcal enable group Sales", "submit", "open 1", "accept", "/zoomcal verify group Sales",
+                             "/zoomcal status group Sales"]) + "\n",
+        )
+        assert result.returncode == 0 and "Traceback" not in result.stderr, result.stderr
+        in_order(result.stdout, "> accept", "# Integration active", "> /zoomcal verify group Sales",
+                 "issued a fresh app-only token", "> /zoomcal status group Sales", "Sales: active")
+
+
 def test_people_shows_custom_roles_and_group_admins_and_as_acts_as_them():
     """A newcomer tries Zoom's role model: a custom role with AccountSetting:Edit, and Sales' group admin."""
     result = console(

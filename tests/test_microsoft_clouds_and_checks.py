@@ -12,6 +12,7 @@ import msal
 import pytest
 import trustme
 
+from bot.clients.microsoft import CredentialError
 from bot.clients.errors import Refusal, UpstreamError
 from bot.clients.http import client_session, ssl_context
 from bot.clients.microsoft import CalendarAccess, graph_scope
@@ -275,9 +276,9 @@ async def test_other_refusals_carry_their_codes(client, microsoft):
         await client.app_token("not a tenant")
     assert caught.value.code == "invalid_tenant"
     microsoft.client_secret = "rotated"
-    with pytest.raises(Refusal) as caught:
+    with pytest.raises(CredentialError) as caught:  # zoomcal's own credential: not the tenant's refusal
         await client.app_token(never)
-    assert caught.value.code == "AADSTS7000215"
+    assert caught.value.code == "AADSTS7000215" and not caught.value.definite
 
 
 async def test_outages_are_not_definite(client, microsoft):

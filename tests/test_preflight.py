@@ -99,3 +99,48 @@ async def test_a_slow_zoom_never_holds_up_the_consent(stack):
     assert preflight_dms(stack) == []
     release.set()
     assert "`fabrikam.com` (1 user)" in await preflight_dm(stack)
+
+
+# Zoom's associated domains ------------------------------------------------------------------------
+
+
+async def test_no_associated_domain_verified_by_the_tenant_is_named(stack):
+    stack.zoom.managed_domains.clear()
+    stack.zoom.add_managed_domain("example.com")
+    stack.zoom.add_managed_domain("contoso.onmicrosoft.com", status="pending")  # not associated yet
+    stack.zoom.add_members(group_id(stack, "Sales"), [f"rep@{VERIFIED}"])
+    await activate(stack, "enable group Sales")
+    dm = await preflight_dm(stack)
+    assert "None of the Zoom account's associated domains (`example.com`) is verified by `Contoso Ltd`" in dm
+    assert "Zoom cannot use it" in dm
+    [call] = stack.zoom.calls("/managed_domains")
+    assert call.path == f"/v2/accounts/{stack.zoom.account_id}/managed_domains"
+    preflight = await stored_preflight(stack)
+    assert preflight["associated"] == ["example.com"] and preflight["associated_matched"] is False
+    shown = text_of(await command_answer(stack, "status group Sales"))
+    assert "None of the Zoom account's associated domains (`example.com`)" in shown
+    [integration] = await rows(stack, Integration)
+    assert integration.status == "active", "it never blocks the consent"
+
+
+async def test_an_associated_domain_the_tenant_verified_passes_quietly(stack):
+    stack.zoom.add_members(group_id(stack, "Sales"), [f"rep@{VERIFIED}"])
+    await activate(stack, "enable group Sales")
+    preflight = await stored_preflight(stack)
+    assert preflight["associated_matched"] is True
+    assert preflight_dms(stack) == []
+    shown = text_of(await command_answer(stack, "status group Sales"))
+    assert "Zoom's associated domains include one `Contoso Ltd` has verified" in shown
+    assert preflight["associated"] == [], "the tenant's own domains are not stored outside its credentials"
+
+
+async def test_zoom_refusing_the_associated_domains_says_why(stack):
+    stack.zoom.add_members(group_id(stack, "Sales"), [f"rep@{VERIFIED}"])
+    stack.zoom.fail_next("/managed_domains", 400, {"code": 4711, "message": "Invalid access token, does not contain scopes:[account:read:admin]."})
+    await activate(stack, "enable group Sales")
+    dm = await preflight_dm(stack)
+    assert "Zoom's associated domains could not be compared" in dm and "account:read:admin" in dm
+    shown = text_of(await command_answer(stack, "status group Sales"))
+    assert "could not be compared" in shown and "HTTP 400" in shown
+    [integration] = await rows(stack, Integration)
+    assert integration.status == "active"

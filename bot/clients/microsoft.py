@@ -5,8 +5,12 @@ from __future__ import annotations
 import asyncio
 import base64
 import json
+import logging
 import re
+import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from urllib.parse import quote, urlsplit
@@ -15,8 +19,12 @@ import aiohttp
 import msal
 
 from bot import metrics
+from bot.clients import microsoft_errors
+from bot.clients.credentials import MicrosoftCredential
 from bot.clients.errors import Refusal, UpstreamError
 from bot.clients.http import RetryPolicy, send
+
+log = logging.getLogger(__name__)
 
 IDENTITY = "Microsoft"
 GRAPH = "Microsoft Graph"
@@ -35,8 +43,85 @@ NO_MAILBOX_CODES = frozenset({
 })
 
 
+# MSAL apps kept, one per tenant authority: a deployment serves one Zoom account, usually one
+# tenant; the bound only stops a long run of distinct tenants from growing memory (each app is
+# its authority's metadata and a token cache, a few KiB).
+MAX_APPS = 2000
+
+
 class _Transient(Exception):
     """A token attempt that may succeed if tried again."""
+
+
+class CredentialError(UpstreamError):
+    """Microsoft refused zoomcal's own credential (``variable`` names it): the operator's problem.
+
+    Not a ``Refusal``: it says nothing about any tenant's consent, so nothing treats it as one.
+    """
+
+    def __init__(self, service: str, message: str, *, variable: str, description: str, code: str,
+                 status: int | None = None):
+        super().__init__(service, message, status=status, code=code)
+        self.variable = variable
+        self.description = description
+
+
+@dataclass(frozen=True)
+class CredentialProblem:
+    """An episode of zoomcal's own credential being refused (``since``: its first refusal)."""
+
+    variable: str
+    code: str
+    description: str
+    since: float
+
+    @property
+    def explanation(self) -> str:
+        return microsoft_errors.explained(self.code, self.description, self.variable)
+
+
+class CredentialWatch:
+    """Episodes of the bot's own credential failing, on this replica.
+
+    Every refusal is counted; the first of an episode is logged as one ERROR and reported
+    (``on_change``), as is the first token issued after it. Called on the event loop only.
+    """
+
+    def __init__(self) -> None:
+        self.problem: CredentialProblem | None = None
+        self.on_change: Callable[[CredentialProblem | None, CredentialProblem], None] | None = None
+
+    def refused(self, variable: str, code: str, description: str) -> None:
+        metrics.MICROSOFT_CREDENTIAL_ERRORS.labels(variable).inc()
+        if self.problem is not None:
+            return
+        self.problem = CredentialProblem(variable, code, description, time.time())
+        log.error(
+            "Microsoft refused zoomcal's own credential (%s): %s. Replace %s; this is logged once until a token "
+            "is issued again", variable, description if code in description else f"{code}: {description}", variable,
+        )
+        if self.on_change is not None:
+            self.on_change(self.problem, self.problem)
+
+    def issued(self) -> None:
+        ended, self.problem = self.problem, None
+        if ended is None:
+            return
+        log.warning("Microsoft issues tokens for zoomcal's credential (%s) again", ended.variable)
+        if self.on_change is not None:
+            self.on_change(None, ended)
+
+
+class _DiscoveryCache(dict):
+    """MSAL's ``http_cache``, keeping only what MSAL caches of GETs (OpenID configuration, instance
+    metadata). MSAL also remembers 429/5xx (and 400) answers of token POSTs and replays them without
+    asking; zoomcal retries those itself (RetryPolicy), and a replayed answer would make its retries
+    see the same failure again, or a consent granted a moment ago look refused for a minute."""
+
+    def __setitem__(self, key, value):
+        if isinstance(key, str) and key.startswith("POST "):
+            return
+        super().__setitem__(key, value)
 
 
 def valid_tenant(value: str) -> bool:
@@ -118,7 +203,7 @@ class _LoopHttp:
         return self._call("GET", url, params=params, headers=headers)
 
     def post(self, url, params=None, data=None, headers=None, **_ignored) -> _MsalResponse:
-        return self._call("POST", url, params=params, data=data, headers=headers)
+        return self._call("POST", url, params=params, data=_form(data), headers=headers)
 
     def close(self) -> None:
         """MSAL may close its client; the shared session outlives it."""
@@ -137,13 +222,25 @@ class _LoopHttp:
             return _MsalResponse(raw.status, await raw.text(), dict(raw.headers))
 
 
+def _form(data):
+    """MSAL's form as text: it holds non-strings (``client_info`` 1, a signed assertion as bytes),
+    which aiohttp would refuse or send as a multipart file."""
+    if not isinstance(data, dict):
+        return data
+    return {
+        str(k): v.decode() if isinstance(v, (bytes, bytearray)) else v if isinstance(v, str) else str(v)
+        for k, v in data.items() if v is not None
+    }
+
+
 class MicrosoftClient:
     def __init__(
         self,
         session: aiohttp.ClientSession,
         *,
         client_id: str,
-        client_secret: str,
+        client_secret: str | None = None,
+        credential: MicrosoftCredential | None = None,
         consent_tenant: str,
         authority_host: str,
         graph_url: str,
@@ -154,7 +251,15 @@ class MicrosoftClient:
     ):
         self._session = session
         self._client_id = client_id
-        self._client_secret = client_secret
+        if credential is None:
+            credential = MicrosoftCredential.from_secret(client_secret or "")
+        self._credential = credential
+        self.watch = CredentialWatch()
+        self._apps: OrderedDict[str, msal.ConfidentialClientApplication] = OrderedDict()
+        self._apps_lock = threading.Lock()
+        self._building: dict[str, threading.Lock] = {}
+        self._http_cache = _DiscoveryCache()  # shared: an app built again after eviction reuses it
+        self._http: _LoopHttp | None = None
         self._consent_tenant = consent_tenant
         self._authority_host = authority_host.rstrip("/")
         self._graph_url = graph_url.rstrip("/")
@@ -173,6 +278,11 @@ class MicrosoftClient:
         return self._scope
 
     @property
+    def credential_variable(self) -> str:
+        """The variable holding zoomcal's own credential (the one to replace when Microsoft refuses it)."""
+        return self._credential.variable
+
+    @property
     def consent_tenant(self) -> str:
         """MS_TENANT: the tenant the consent link is locked to (or organizations/common)."""
         return self._consent_tenant
@@ -189,24 +299,32 @@ class MicrosoftClient:
         )
         return f"{self._authority_host}/{self._consent_tenant}/v2.0/adminconsent?{query}"
 
-    async def app_token(self, tenant: str) -> AppToken:
-        """A fresh app-only Graph token for ``tenant`` (client credentials), retried like any call.
+    async def app_token(self, tenant: str, *, fresh: bool = True) -> AppToken:
+        """An app-only Graph token for ``tenant`` (client credentials), retried like any call.
 
-        MSAL blocks, so each attempt runs in a thread. Each attempt builds a new MSAL app:
-        MSAL remembers 429/5xx answers per app and would replay them instead of retrying.
-        Raises ``Refusal`` when the token endpoint says no (``code``: the AADSTS code), and a
-        plain ``UpstreamError`` when it could not be reached or stayed busy past the retries.
+        ``fresh``: asked of the token endpoint now (proving the consent still holds: the callback,
+        verify, health checks). Otherwise a token MSAL holds is used until shortly before it
+        expires (MSAL's own rule: 5 minutes). One MSAL app per tenant authority, kept.
+        MSAL blocks, so each attempt runs in a thread. Raises ``Refusal`` when the token endpoint
+        says no (``code``: the AADSTS code), ``CredentialError`` when what it refused is zoomcal's
+        own credential, and a plain ``UpstreamError`` when it could not be reached or stayed busy.
         """
         if not valid_tenant(tenant):
             raise Refusal(IDENTITY, "sent a tenant id that is not valid", code="invalid_tenant")
-        http = _LoopHttp(self._session, asyncio.get_running_loop(), self._timeout)
+        if self._http is None:
+            self._http = _LoopHttp(self._session, asyncio.get_running_loop(), self._timeout)
         started = time.monotonic()
         attempt = 0
         while True:
             try:
-                token = await asyncio.to_thread(self._app_token_blocking, tenant, http)
+                token = await asyncio.to_thread(self._app_token_blocking, tenant, fresh)
                 metrics.OUTBOUND.labels(IDENTITY, "ok").inc()
+                self.watch.issued()
                 return token
+            except CredentialError as exc:
+                metrics.OUTBOUND.labels(IDENTITY, "refused").inc()
+                self.watch.refused(exc.variable, exc.code or "", exc.description)
+                raise
             except UpstreamError:
                 metrics.OUTBOUND.labels(IDENTITY, "refused").inc()
                 raise
@@ -218,18 +336,42 @@ class MicrosoftClient:
                     raise UpstreamError(IDENTITY, f"{exc}; try again in a few minutes") from None
                 await asyncio.sleep(delay)
 
-    def _app_token_blocking(self, tenant: str, http: _LoopHttp) -> AppToken:
-        cache = msal.SerializableTokenCache()
+    def _app(self, tenant: str) -> msal.ConfidentialClientApplication:
+        """The tenant authority's MSAL app, built once (its OpenID configuration read then)."""
+        authority = f"{self._authority_host}/{tenant.lower()}"
+        with self._apps_lock:
+            app = self._apps.get(authority)
+            if app is not None:
+                self._apps.move_to_end(authority)
+                return app
+            building = self._building.setdefault(authority, threading.Lock())
+        with building:  # one build per authority at a time: concurrent first tokens wait for it
+            with self._apps_lock:
+                app = self._apps.get(authority)
+            if app is None:
+                app = msal.ConfidentialClientApplication(
+                    self._client_id,
+                    client_credential=self._credential.msal(),
+                    authority=authority,
+                    token_cache=msal.SerializableTokenCache(),
+                    http_client=self._http,
+                    http_cache=self._http_cache,
+                    # Off for non-Microsoft hosts: no request may go to a host we were not given.
+                    instance_discovery=None if self._discover else False,
+                )
+            with self._apps_lock:
+                self._apps[authority] = app
+                self._apps.move_to_end(authority)
+                while len(self._apps) > MAX_APPS:
+                    self._apps.popitem(last=False)
+                self._building.pop(authority, None)
+        return app
+
+    def _app_token_blocking(self, tenant: str, fresh: bool) -> AppToken:
         try:
-            app = msal.ConfidentialClientApplication(
-                self._client_id,
-                client_credential=self._client_secret,
-                authority=f"{self._authority_host}/{tenant}",
-                token_cache=cache,
-                http_client=http,
-                # Off for non-Microsoft hosts: no request may go to a host we were not given.
-                instance_discovery=None if self._discover else False,
-            )
+            app = self._app(tenant)
+            if fresh:
+                _forget_tokens(app)
             result = app.acquire_token_for_client([self._scope])
         except (aiohttp.ClientError, TimeoutError) as exc:
             raise _Transient(f"could not be reached ({_safe(exc)})") from None
@@ -253,6 +395,11 @@ class MicrosoftClient:
             if error in TRANSIENT_ERRORS:
                 raise _Transient(f"is busy ({error})")
             code, description = _token_error(result)
+            if microsoft_errors.is_credential_failure(code):
+                raise CredentialError(
+                    IDENTITY, f"refused zoomcal's own credential ({error}, {self._credential.variable}): {description}",
+                    variable=self._credential.variable, description=description, code=code,
+                )
             raise Refusal(IDENTITY, f"refused a token ({error}): {description}", code=code or error)
         claims = _claims(result["access_token"])
         roles = tuple(str(r) for r in claims.get("roles") or ())
@@ -260,7 +407,7 @@ class MicrosoftClient:
             access_token=result["access_token"],
             tenant_id=str(claims.get("tid") or ""),
             roles=roles,
-            cache=cache.serialize(),
+            cache=app.token_cache.serialize(),
         )
 
     async def _graph(self, token: AppToken, path: str, params: dict | None = None):
@@ -313,6 +460,15 @@ class MicrosoftClient:
             GRAPH, f"answered HTTP {response.status} for the calendar{_quoted(code, message)}",
             status=response.status, code=code,
         )
+
+
+def _forget_tokens(app: msal.ConfidentialClientApplication) -> None:
+    """What ``remove_tokens_for_client`` does, without its alias lookup: with instance discovery on,
+    that asks Microsoft's discovery endpoint, a request a token needs no more. The app's cache is
+    its tenant authority's alone, so every access token in it goes."""
+    cache = app.token_cache
+    for token in list(cache.search(msal.TokenCache.CredentialType.ACCESS_TOKEN)):
+        cache.remove_at(token)
 
 
 def _token_error(result: dict) -> tuple[str | None, str]:

@@ -149,6 +149,23 @@ class ZoomClient:
             group_ids=tuple(str(g) for g in body.get("group_ids") or ()),
         )
 
+    async def associated_domains(self) -> tuple[str, ...]:
+        """The account's associated (managed) domains that Zoom has verified, lower-cased.
+
+        ``GET /accounts/{accountId}/managed_domains`` (``me``: the account of the app's token).
+        Domains Zoom still lists as pending are not associated yet, so they are left out.
+        """
+        account = quote(self._account_id or "me", safe="")
+        body = self._json(await self._get(f"/accounts/{account}/managed_domains"), "list the account's associated domains")
+        return tuple(
+            dict.fromkeys(
+                str(item["domain"]).strip().lower()
+                for item in body.get("domains") or ()
+                if isinstance(item, dict) and item.get("domain")
+                and str(item.get("status") or "verified").lower() == "verified"
+            )
+        )
+
     async def permissions(self, user_id: str) -> frozenset[str]:
         """The privileges of the user's Zoom role (``AccountSetting:Edit``, ``Group:Edit``…); none for a
         user Zoom no longer knows."""

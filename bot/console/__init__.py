@@ -13,14 +13,14 @@ from bot.console.app import BANNER, run_console
 __all__ = ["BANNER", "main", "run_console"]
 
 
-def main() -> int:
+def main(credential: str = "secret") -> int:
     # A closed terminal (SIGHUP) or a plain `kill` (SIGTERM) ends the console as Ctrl-C does, so the
     # terminal is given back and the sandbox's temp folder removed (only SIGKILL leaves it behind).
     for stop in (signal.SIGTERM, getattr(signal, "SIGHUP", None)):
         if stop is not None:
             signal.signal(stop, _as_ctrl_c)
     try:
-        return asyncio.run(run_console())
+        return asyncio.run(run_console(credential=credential))
     except KeyboardInterrupt:
         return 130
 

@@ -32,9 +32,9 @@ Microsoft 365 organization: {ORGANIZATION}. Try:
 Type `help` for the console's own commands, `quit` to leave."""
 
 
-async def run_console(terminal: Terminal | None = None) -> int:
+async def run_console(terminal: Terminal | None = None, *, credential: str = "secret") -> int:
     terminal = terminal or Terminal()
-    sandbox = await Sandbox().start()
+    sandbox = await Sandbox(credential).start()
     try:
         # The console's browser trusts the sandbox CA, as an admin's browser trusts Microsoft's.
         async with client_session(sandbox.ca_path) as browser_http, aiohttp.ClientSession() as slack_http:

@@ -17,7 +17,7 @@ from bot.app import RUNTIME, Runtime, create_web_app
 from bot.config import Purpose, load_settings
 from bot.crypto import generate_key
 from bot.sandbox import FakeMicrosoft, FakeSlack, FakeZoom, make_tls
-from bot.sandbox.microsoft import Mailbox
+from bot.sandbox.microsoft import Mailbox, make_certificate
 from bot.sandbox.people import SandboxPerson, add_deputies, add_people, people
 from bot.sandbox.settings import sandbox_environment
 
@@ -38,7 +38,12 @@ TENANT_DOMAINS = (DOMAIN, "contoso.onmicrosoft.com")
 class Sandbox:
     """Everything the console talks to, on 127.0.0.1 free ports, with its files in one temp dir."""
 
-    def __init__(self) -> None:
+    def __init__(self, credential: str = "secret") -> None:
+        """``credential``: zoomcal's own Microsoft credential: a client secret, a certificate (a PEM
+        file the sandbox makes and uploads to its Entra app), or a federated token file its issuer writes."""
+        if credential not in ("secret", "certificate", "federated"):
+            raise ValueError(f"no such credential kind: {credential}")
+        self.credential = credential
         self.workdir = Path(tempfile.mkdtemp(prefix="zoomcal-console-"))
         self.log_path = self.workdir / "zoomcal.log"
         self._stack = AsyncExitStack()
@@ -61,6 +66,7 @@ class Sandbox:
         self.slack.add_user(USER, USER_EMAIL, USER_NAME)
         self.zoom.add_user(USER_EMAIL, role_name="Owner")
         self.zoom.add_groups(GROUPS)
+        self.zoom.add_managed_domain(DOMAIN)  # Zoom's associated domain, which the tenant verified
         self.tenant_id = self.microsoft.add_tenant(display_name=ORGANIZATION, domains=TENANT_DOMAINS)
         self.microsoft.add_user(self.tenant_id, USER_EMAIL, Mailbox.ENABLED)
         add_people(self.zoom, self.microsoft, self.tenant_id, DOMAIN, PEOPLE_GROUP)
@@ -84,7 +90,18 @@ class Sandbox:
             self.slack, self.zoom, self.microsoft, signing_secret=self.signing_secret, public_url=self.url,
             database_url=f"sqlite+aiosqlite:///{self.workdir / 'zoomcal.db'}", encryption_key=generate_key(),
             ca_path=self.ca_path,
-        ) | {"ZOOMCAL_AUDIT_CHANNEL": AUDIT_CHANNEL, "ZOOMCAL_GROUP_ADMINS": "true"}  # so `as gus@…` can try it
+        ) | {"ZOOMCAL_AUDIT_CHANNEL": AUDIT_CHANNEL, "ZOOMCAL_GROUP_ADMINS": "true"} | self._credential_env()  # `as gus@…`
+
+    def _credential_env(self) -> dict[str, str]:
+        if self.credential == "certificate":
+            path = self.workdir / "zoomcal-entra-app.pem"
+            self.microsoft.add_certificate(make_certificate(path))
+            return {"MS_CLIENT_SECRET": "", "MS_CLIENT_CERTIFICATE": str(path)}
+        if self.credential == "federated":
+            path = self.workdir / "azure-identity-token"
+            self.microsoft.write_federated_token(path, lifetime=24 * 3600)
+            return {"MS_CLIENT_SECRET": "", "MS_CLIENT_ASSERTION_FILE": str(path)}
+        return {}
 
     def _log_to_file(self, redact: tuple[str, ...]) -> None:
         # The bot logs as in production, but into a file: the terminal is for the conversation.

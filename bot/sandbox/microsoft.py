@@ -9,20 +9,52 @@ Graph host reached through a proxy), as each national cloud accepts only its own
 
 from __future__ import annotations
 
+import base64
+import datetime
 import html
 import secrets
 import time
 import uuid
 from dataclasses import dataclass, field
 from enum import Enum
+from pathlib import Path
 from urllib.parse import urlencode
 
 import jwt
 from aiohttp import web
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
+from cryptography.x509.oid import NameOID
 
 from bot.sandbox.base import FakeServer
 
 DEFAULT_ROLES = ("Calendars.ReadWrite", "User.Read.All", "Organization.Read.All")
+JWT_BEARER = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
+FEDERATED_AUDIENCE = "api://AzureADTokenExchange"  # what Entra's federated credentials expect
+FEDERATED_SUBJECT = "system:serviceaccount:zoomcal:zoomcal"
+
+
+def make_certificate(path: Path, common_name: str = "zoomcal") -> x509.Certificate:
+    """A self-signed certificate and its private key in one PEM file, as an operator uploads to Entra."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)])
+    now = datetime.datetime.now(datetime.timezone.utc)
+    certificate = (
+        x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
+        .serial_number(x509.random_serial_number()).not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(days=365)).sign(key, hashes.SHA256())
+    )
+    path.write_bytes(
+        certificate.public_bytes(serialization.Encoding.PEM)
+        + key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    path.chmod(0o600)
+    return certificate
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
 
 
 class Mailbox(Enum):
@@ -62,6 +94,40 @@ class FakeMicrosoft(FakeServer):
         self.issued: dict[str, _Issued] = {}
         self.graph_origin_override: str | None = None  # e.g. "https://graph.microsoft.us" behind a proxy
         self._key = secrets.token_bytes(32)
+        self.secret_expired = False  # the app's client secret passed its end date (AADSTS7000222)
+        self.certificates: dict[str, object] = {}  # thumbprint (x5t#S256 and x5t) → public key, uploaded to the app
+        self.federated_subject = FEDERATED_SUBJECT  # the app's federated credential: issuer (ours), subject, audience
+        self._issuer_key = secrets.token_bytes(32)  # the federated issuer's (e.g. a Kubernetes cluster's) key
+        self._stale_assertions: set[str] = set()  # federated tokens replaced in their file (and expired)
+
+    # the app's credentials ------------------------------------------------------------------------
+
+    @property
+    def federated_issuer(self) -> str:
+        return f"{self.url}/federated-issuer"
+
+    def add_certificate(self, certificate: x509.Certificate) -> None:
+        """Uploads a certificate (its public key) to the Entra app."""
+        public_key = certificate.public_key()
+        self.certificates[_b64(certificate.fingerprint(hashes.SHA256()))] = public_key
+        self.certificates[_b64(certificate.fingerprint(hashes.SHA1()))] = public_key
+
+    def write_federated_token(self, path: Path, *, subject: str | None = None, lifetime: int = 3600) -> str:
+        """What the federated issuer (AKS workload identity, GitHub OIDC) writes into the token file."""
+        now = int(time.time())
+        token = jwt.encode(
+            {"iss": self.federated_issuer, "sub": subject or self.federated_subject, "aud": FEDERATED_AUDIENCE,
+             "iat": now, "nbf": now, "exp": now + lifetime, "jti": uuid.uuid4().hex},
+            self._issuer_key, algorithm="HS256",
+        )
+        path.write_text(token)
+        return token
+
+    def rotate_federated_token(self, path: Path) -> str:
+        """The issuer writes a new token; the one the file held is refused from now on (expired)."""
+        if path.exists():
+            self._stale_assertions.add(path.read_text().strip())
+        return self.write_federated_token(path)
 
     @property
     def graph_origin(self) -> str:
@@ -187,12 +253,9 @@ class FakeMicrosoft(FakeServer):
             return _error(400, "invalid_request", f"AADSTS90002: Tenant '{request.match_info['tenant']}' not found.")
         if form.get("client_id") != self.client_id:
             return self._not_in_directory(tenant, form.get("client_id", ""))
-        if form.get("client_secret") != self.client_secret:
-            return _error(
-                401, "invalid_client",
-                "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the "
-                f"client secret value, not the client secret ID, for a secret added to app '{self.client_id}'.",
-            )
+        refused = self._client_authentication(form, request)
+        if refused is not None:
+            return refused
         if form.get("grant_type") != "client_credentials":
             return _error(400, "unsupported_grant_type", "AADSTS70003: The app requested an unsupported grant type.")
         scopes = form.get("scope", "").split()
@@ -234,6 +297,101 @@ class FakeMicrosoft(FakeServer):
         return web.json_response(
             {"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}
         )
+
+    def _client_authentication(self, form: dict[str, str], request: web.Request) -> web.Response | None:
+        """The app's own credential, as Entra checks it: a secret, a certificate-signed assertion (its
+        signature with the uploaded certificate's public key), or a federated token (the issuer's
+        signature, subject and audience of the app's federated credential, time range)."""
+        if "client_secret" in form:
+            if form["client_secret"] != self.client_secret:
+                return _error(
+                    401, "invalid_client",
+                    "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is "
+                    f"the client secret value, not the client secret ID, for a secret added to app '{self.client_id}'.",
+                )
+            if self.secret_expired:
+                return _error(
+                    401, "invalid_client",
+                    f"AADSTS7000222: The provided client secret keys for app '{self.client_id}' are expired. Visit "
+                    "the Azure portal to create new keys for your app: https://aka.ms/NewClientSecret",
+                )
+            return None
+        assertion = form.get("client_assertion", "")
+        if form.get("client_assertion_type") != JWT_BEARER or not assertion:
+            return _error(
+                401, "invalid_client",
+                "AADSTS7000216: 'client_assertion', 'client_secret' or 'request' is required for the "
+                "'client_credentials' grant type.",
+            )
+        try:
+            header = jwt.get_unverified_header(assertion)
+        except jwt.PyJWTError:
+            return _error(401, "invalid_client", "AADSTS50027: JWT token is invalid or malformed.")
+        if "x5t#S256" in header or "x5t" in header:
+            return self._certificate_assertion(assertion, header, request)
+        return self._federated_assertion(assertion)
+
+    def _certificate_assertion(self, assertion: str, header: dict, request: web.Request) -> web.Response | None:
+        thumbprint = (header.get("x5t#S256") or header.get("x5t") or "").rstrip("=")
+        public_key = self.certificates.get(thumbprint)
+        if public_key is None:
+            return _error(
+                401, "invalid_client",
+                f"AADSTS700027: The certificate with identifier used to sign the client assertion is not registered "
+                f"on application. [Reason - The key was not found., Thumbprint of key used by client: "
+                f"'{thumbprint}', Please visit the Azure Portal, Graph Explorer or directly use MS Graph to see "
+                f"configured keys for app Id '{self.client_id}'.]",
+            )
+        token_endpoint = f"{_origin(request)}{request.path}"
+        try:
+            claims = jwt.decode(
+                assertion, public_key, algorithms=["PS256", "RS256"], audience=token_endpoint,
+                options={"require": ["exp", "iss", "sub", "aud", "jti"]},
+            )
+        except jwt.ExpiredSignatureError:
+            return _error(401, "invalid_client", "AADSTS700024: Client assertion is not within its valid time range.")
+        except jwt.PyJWTError:
+            return _error(
+                401, "invalid_client",
+                "AADSTS700027: Client assertion failed signature validation. [Reason - The provided signature value "
+                "did not match the expected signature value.]",
+            )
+        if claims.get("iss") != self.client_id or claims.get("sub") != self.client_id:
+            return _error(
+                401, "invalid_client",
+                "AADSTS700023: Client assertion audience claim does not match Realm issuer or the issuer and subject "
+                "are not the app.",
+            )
+        return None
+
+    def _federated_assertion(self, assertion: str) -> web.Response | None:
+        try:
+            claims = jwt.decode(
+                assertion, self._issuer_key, algorithms=["HS256"], audience=FEDERATED_AUDIENCE,
+                issuer=self.federated_issuer, options={"require": ["exp", "iss", "sub", "aud"]},
+            )
+        except jwt.ExpiredSignatureError:
+            return _error(401, "invalid_client", "AADSTS700024: Client assertion is not within its valid time range.")
+        except (jwt.InvalidIssuerError, jwt.InvalidSignatureError, jwt.DecodeError):
+            return _error(
+                401, "invalid_client",
+                "AADSTS700211: No matching federated identity record found for presented assertion issuer.",
+            )
+        except jwt.PyJWTError:
+            return _error(
+                401, "invalid_client",
+                "AADSTS700212: No matching federated identity record found for presented assertion audience.",
+            )
+        if assertion in self._stale_assertions:
+            return _error(401, "invalid_client", "AADSTS700024: Client assertion is not within its valid time range.")
+        if claims.get("sub") != self.federated_subject:
+            return _error(
+                401, "invalid_client",
+                f"AADSTS700213: No matching federated identity record found for presented assertion subject "
+                f"'{claims.get('sub')}'. Check your federated identity credential Subject, Audience and Issuer "
+                "against the presented assertion.",
+            )
+        return None
 
     @staticmethod
     def _not_in_directory(tenant: Tenant, client_id: str) -> web.Response:

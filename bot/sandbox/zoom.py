@@ -44,6 +44,7 @@ class FakeZoom(FakeServer):
         self.tokens: dict[str, float] = {}  # access token -> time.monotonic() when it expires
         self.tokens_issued = 0
         self.members: dict[str, list[str]] = {}  # group id -> lower-cased emails, in the order added
+        self.managed_domains: list[dict] = []  # the account's associated domains: {"domain", "status"}
         self._member_sets: dict[str, set[str]] = {}
         self.group_admins: dict[str, list[str]] = {}  # group id -> lower-cased emails of its group admins
         # role id -> {"name", "privileges"}; a role id found nowhere here has no privileges
@@ -122,6 +123,10 @@ class FakeZoom(FakeServer):
         """As an admin's "Deactivate" in Zoom's portal: the user stays, with status inactive."""
         self.users[email.lower()]["status"] = "inactive"
 
+    def add_managed_domain(self, domain: str, status: str = "verified") -> None:
+        """An associated domain of the account (Account Management → Account Profile → Associated Domains)."""
+        self.managed_domains.append({"domain": domain, "status": status})
+
     def expire_tokens(self) -> None:
         self.tokens.clear()
 
@@ -130,6 +135,7 @@ class FakeZoom(FakeServer):
         app.router.add_get("/v2/groups", self._groups)
         app.router.add_get("/v2/groups/{group}/members", self._members)
         app.router.add_get("/v2/users", self._users)
+        app.router.add_get("/v2/accounts/{account}/managed_domains", self._managed_domains)
         app.router.add_get("/v2/users/{user}", self._user)
         app.router.add_get("/v2/users/{user}/permissions", self._permissions)
         app.router.add_get("/v2/groups/{group}/admins", self._admins)
@@ -213,6 +219,13 @@ class FakeZoom(FakeServer):
         status = request.query.get("status") or "active"
         users = [u for u in self.users.values() if u.get("status", "active") == status]
         return self._paged("users", users[start:start + size], len(users), start, size)
+
+    async def _managed_domains(self, request: web.Request) -> web.Response:
+        if not self._authorized(request):
+            return web.json_response({"code": 124, "message": "Invalid access token."}, status=401)
+        if request.match_info["account"] not in (self.account_id, "me"):
+            return web.json_response({"code": 2001, "message": "Account does not exist."}, status=404)
+        return web.json_response({"total_records": len(self.managed_domains), "domains": self.managed_domains})
 
     def _find_user(self, key: str) -> dict | None:
         return self.users.get(key.lower()) or next((u for u in self.users.values() if u["id"] == key), None)

@@ -11,6 +11,8 @@ from bot.clients.microsoft import AppToken, Organization, valid_tenant
 from bot.domain import Action, Actor, Scope, ScopeKind, Status
 from bot.services import authority, consent
 from bot.services.base import ServiceBase, command_target, credentials, scope_title
+from bot.services.explain import consent_error
+from bot.services.explain import reason as explained_reason
 from bot.services.preflight import PreflightService
 from bot.services.results import CallbackPage
 from storage.models import ConsentRequest, utcnow
@@ -42,8 +44,8 @@ class ConsentCallbackService(ServiceBase):
 
         # Microsoft sends admin_consent=True alongside errors too: look at `error` first.
         if params.get("error"):
-            reason = f"{params['error'][:100]}: {params.get('error_description', '')[:500]}".rstrip(": ")
-            return await self._failed(actor, scope, request, f"Microsoft reported {reason}")
+            reason = consent_error(params["error"], params.get("error_description", ""))
+            return await self._failed(actor, scope, request, reason)
         if params.get("admin_consent", "").lower() != "true":
             return await self._failed(actor, scope, request, "Microsoft did not confirm admin consent")
         refusal = await self._requester_refusal(actor, scope)
@@ -60,7 +62,7 @@ class ConsentCallbackService(ServiceBase):
             # Locked to MS_TENANT: only its token is ever asked for, whatever tenant the query names.
             token, organization = await self.probe(locked or tenant)
         except UpstreamError as exc:
-            reason = f"{exc.service} {exc.message}"
+            reason = explained_reason(exc)
             if locked and tenant.lower() != locked.lower():  # a domain MS_TENANT: say where the consent came from
                 reason = f"{reason.rstrip('.')}. {other_tenant(tenant, locked)}"
             return await self._failed(actor, scope, request, reason)

@@ -4,7 +4,8 @@ The scope is one of the user's Zoom groups that has a setting of its own, else t
 applies the user's primary group (by default the first group the user was added to), which its
 user lookup does not name: when several of the user's groups have their own setting, the answer
 names each and checks the first in the order Zoom lists the user's groups. Graph is asked only
-for an `active` scope, with its stored credentials and a fresh app-only token (as verify does).
+for an `active` scope, with its stored credentials and an app-only token, reused until shortly
+before it expires (per tenant, per replica).
 """
 
 from __future__ import annotations
@@ -12,6 +13,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 from bot.clients.errors import UpstreamError
+from bot.clients.microsoft import CredentialError
+from bot.clients.microsoft_errors import explain, explained
 from bot.domain import Actor, Scope, ScopeKind, Status
 from bot.services.base import ServiceBase, answers_upstream_failures
 from bot.services.results import Failure, Refused, UserCheck
@@ -53,11 +56,16 @@ class CheckService(ServiceBase):
             return replace(found, status=Status.FAILED, key_problem=True)
         microsoft = self.deps.microsoft
         try:
-            token = await microsoft.app_token(str(secret.get("tenant_id") or ""))
+            # A token in hand is reused until shortly before it expires: a check is one Graph call.
+            token = await microsoft.app_token(str(secret.get("tenant_id") or ""), fresh=False)
             calendar = await microsoft.calendar(token, found.email)
         except UpstreamError as exc:
             return replace(found, error=_failing(exc))
-        return replace(found, access=calendar.access.value, code=calendar.code, message=calendar.message)
+        meaning = explain(calendar.code)
+        return replace(
+            found, access=calendar.access.value, code=calendar.code, message=calendar.message,
+            explanation=meaning.text() if meaning is not None else None,
+        )
 
 
 def _failing(exc: UpstreamError) -> str:
@@ -65,4 +73,4 @@ def _failing(exc: UpstreamError) -> str:
     text = f"{exc.service} {exc.message}"
     if exc.status and f"HTTP {exc.status}" not in text:
         text += f" (HTTP {exc.status})"
-    return text
+    return explained(exc.code, text, exc.variable if isinstance(exc, CredentialError) else None)

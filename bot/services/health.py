@@ -22,9 +22,11 @@ from datetime import datetime, timedelta
 
 from bot import metrics
 from bot.clients.errors import Refusal, UpstreamError
+from bot.clients.microsoft import CredentialError
 from bot.domain import HEALTH_CHECK_USER, Action, Actor, Scope, ScopeKind, Status
 from bot.services import authority
 from bot.services.base import ServiceBase, credentials, new_correlation
+from bot.services.explain import reason as explained_reason
 from bot.services.results import KEY_PROBLEM, HealthCheck
 from storage.checks import Claimed
 from storage.models import utcnow
@@ -108,6 +110,11 @@ class HealthService(ServiceBase):
 
         try:
             token, organization = await self.probe(str(secret.get("tenant_id") or ""))
+        except CredentialError as exc:
+            # zoomcal's own credential, not the tenant's consent: the operator's problem (the
+            # client logs it once and counts it; status shows it bot-wide). Nothing about the scope
+            # was learned, so its status stays and nobody who enabled it is told.
+            return await self._inconclusive(claimed, scope, status, explained_reason(exc))
         except Refusal as exc:
             return await self._failed(claimed, scope, status, _reason(exc))
         except UpstreamError as exc:
@@ -198,8 +205,5 @@ class HealthService(ServiceBase):
 
 
 def _reason(exc: UpstreamError) -> str:
-    """Microsoft's code and description, as the scope's reason."""
-    reason = f"{exc.service} {exc.message}"
-    if exc.code and exc.code not in reason:
-        reason = f"{reason} ({exc.code})"
-    return reason
+    """What Microsoft's answer means, then its code and description, as the scope's reason."""
+    return explained_reason(exc)

@@ -34,5 +34,9 @@ class Notifier(Protocol):
     async def audit(self, event: AuditEvent) -> None:
         """Post the event to the audit channel, when one is configured."""
 
+    async def credential_episode(self, warning: str | None, variable: str) -> None:
+        """Post to the audit channel that Microsoft refuses zoomcal's own credential (``warning``), or
+        (None) that it issues tokens for ``variable`` again."""
+
     async def refusals_folded(self, actor: Actor, count: int) -> None:
         """Post to the audit channel that ``actor`` was refused ``count`` more times in the last minute."""

@@ -9,6 +9,7 @@ states is kept with that copy, so a thousand admins asking for the same page cos
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from datetime import timedelta
 
 from bot.command import USAGE, Target, Verb
@@ -16,6 +17,7 @@ from bot.domain import HEALTH_CHECK_USER, Actor, Scope, ScopeKind, Status
 from bot.services.access import Reach
 from bot.services.base import Judged, ServiceBase, answers_upstream_failures
 from bot.services.directory import GroupIndex
+from bot.services.explain import credential_warning
 from bot.services.preflight import preflight_from
 from bot.services.results import (
     KEY_PROBLEM,
@@ -82,13 +84,19 @@ class OverviewService(ServiceBase):
                 return REFUSED
             snapshot = await self.deps.states.current()
             if target is None:
-                return await self._listing(snapshot, "status", "", page)
-            return self._single(snapshot, Scope.account())
+                return self._warned(await self._listing(snapshot, "status", "", page))
+            return self._warned(self._single(snapshot, Scope.account()))
         # One group: also for that group's own group admins (ZOOMCAL_GROUP_ADMINS).
         judged = await self.judged(actor, target, "status", "status", audited=False)
         if not isinstance(judged, Judged):
             return judged
-        return self._single(await self.deps.states.current(), judged.scope)
+        return self._warned(self._single(await self.deps.states.current(), judged.scope))
+
+    def _warned(self, report: StatusReport) -> StatusReport:
+        """The bot-wide warning while Microsoft refuses zoomcal's own credential (on this replica)."""
+        microsoft = self.deps.microsoft  # None in bench.directory, which measures listings alone
+        problem = microsoft.watch.problem if microsoft is not None else None
+        return report if problem is None else replace(report, warning=credential_warning(problem))
 
     @answers_upstream_failures
     async def groups(self, actor: Actor, query: str, page: int = 1) -> StatusReport | Refused | Failure:
@@ -103,7 +111,8 @@ class OverviewService(ServiceBase):
         snapshot = await self.deps.states.current()
         failing = self._failing(snapshot)
         return Dashboard(
-            await self._listing(snapshot, "status", "", page), failing[:MAX_FAILING], max(0, len(failing) - MAX_FAILING)
+            self._warned(await self._listing(snapshot, "status", "", page)), failing[:MAX_FAILING],
+            max(0, len(failing) - MAX_FAILING),
         )
 
     async def status_counts(self) -> dict[str, int]:

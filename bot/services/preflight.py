@@ -6,6 +6,10 @@ Right after a successful consent, the bot counts the email domains of the Zoom u
 covers (a group's members, or the account's active users, paged through Zoom) and names each
 unverified domain with its number of users, in a direct message and in `status <scope>`.
 
+It also compares the Zoom account's associated domains (Zoom's deployment guide: Application
+Permissions need at least one associated domain the Microsoft 365 tenant has verified): with none
+matching, Zoom's integration cannot work although the consent succeeded, and the admin is told.
+
 It never blocks the consent: it runs after the success page was decided, beside it (a task),
 and Zoom failing leaves a note instead of a comparison. Only the counts are kept while Zoom's
 pages stream by, so 20,000 members cost their pages and a small dict (bench/preflight.py).
@@ -15,6 +19,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from dataclasses import replace
 from datetime import datetime
 
 from bot.clients.errors import UpstreamError
@@ -41,6 +46,19 @@ async def compare(zoom: ZoomClient, scope: Scope, verified_domains: Iterable[str
     return DomainPreflight(utcnow(), sum(counts.values()), tuple(listed), len(rest), sum(n for _, n in rest))
 
 
+async def compare_associated(zoom: ZoomClient, verified_domains: Iterable[str], found: DomainPreflight) -> DomainPreflight:
+    """``found`` with Zoom's associated domains and whether the tenant verified any of them."""
+    try:
+        associated = await zoom.associated_domains()
+    except UpstreamError as exc:
+        return replace(found, associated_error=f"{exc.service} {exc.message.split('; try again')[0]}")
+    verified = {domain.lower() for domain in verified_domains}
+    if any(d in verified for d in associated):
+        # Named only when none matches: the tenant's own domains stay in its encrypted credentials.
+        return replace(found, associated_matched=True)
+    return replace(found, associated=associated, associated_matched=False)
+
+
 class PreflightService(ServiceBase):
     async def after_consent(
         self, actor: Actor, scope: Scope, integration_id: int, version: int, organization: str, domains: tuple[str, ...]
@@ -59,11 +77,12 @@ class PreflightService(ServiceBase):
                 log.warning("domain preflight of %s: %s failed: %s", scope.label, exc.service, exc.message)
                 # Without the retry advice: nothing repeats the preflight by itself (the DM says what helps).
                 found = DomainPreflight(utcnow(), error=f"{exc.service} {exc.message.split('; try again')[0]}")
+            found = await compare_associated(self.deps.zoom, domains, found)
             async with self.writing() as repo:
                 saved = await repo.checks.save_preflight(integration_id, version, preflight_json(found))
         if not saved:
             return None
-        if found.unverified or found.error:
+        if found.unverified or found.error or found.associated_problem:
             notifier = self.deps.notifier
             told = await authority.tell_enabler(
                 self, actor, scope, lambda: notifier.domain_preflight(actor, scope, organization, found), "domain preflight"
@@ -81,6 +100,9 @@ def preflight_json(found: DomainPreflight) -> dict:
         "more_domains": found.more_domains,
         "more_users": found.more_users,
         "error": found.error,
+        "associated": list(found.associated),
+        "associated_matched": found.associated_matched,
+        "associated_error": found.associated_error,
     }
 
 
@@ -96,4 +118,7 @@ def preflight_from(data: dict | None) -> DomainPreflight | None:
         more_domains=int(data.get("more_domains") or 0),
         more_users=int(data.get("more_users") or 0),
         error=data.get("error"),
+        associated=tuple(str(d) for d in data.get("associated") or ()),
+        associated_matched=data.get("associated_matched"),
+        associated_error=data.get("associated_error"),
     )

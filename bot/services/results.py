@@ -106,6 +106,15 @@ class DomainPreflight:
     more_domains: int = 0  # unverified domains past the ones listed
     more_users: int = 0  # their users
     error: str | None = None
+    # Zoom's associated domains (verified in Zoom): Application Permissions need one the tenant verified.
+    associated: tuple[str, ...] = ()
+    associated_matched: bool | None = None  # None: not compared (see associated_error)
+    associated_error: str | None = None  # why Zoom's associated domains could not be compared
+
+    @property
+    def associated_problem(self) -> bool:
+        """No associated domain the tenant verified, or no comparison possible: worth telling the admin."""
+        return self.associated_matched is False or self.associated_error is not None
 
     @property
     def unverified_users(self) -> int:
@@ -145,6 +154,7 @@ class StatusReport:
     listing: str = "status"  # "status" or "groups": what Next / Previous page through
     query: str = ""  # the `groups` filter
     total: int = 0  # scopes across all pages
+    warning: str | None = None  # bot-wide: Microsoft refuses zoomcal's own credential (bot.services.explain)
 
 
 @dataclass(frozen=True)
@@ -226,6 +236,7 @@ class UserCheck:
     message: str | None = None
     error: str | None = None
     key_problem: bool = False
+    explanation: str | None = None  # what Microsoft's code means and what to do (no mailbox, access denied)
 
 
 @dataclass(frozen=True)

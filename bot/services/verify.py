@@ -11,6 +11,7 @@ from bot.clients.errors import UpstreamError
 from bot.command import Target
 from bot.domain import Actor, Status
 from bot.services.base import Judged, ServiceBase, answers_upstream_failures, credentials, target_words
+from bot.services.explain import reason
 from bot.services.results import (
     KEY_PROBLEM,
     AmbiguousGroup,
@@ -57,7 +58,7 @@ class VerifyService(ServiceBase):
         try:
             token, organization = await self.probe(str(secret.get("tenant_id") or ""))
         except UpstreamError as exc:
-            return Verified(scope, False, now, secret.get("organization"), secret.get("tenant_id"), error=f"{exc.service} {exc.message}")
+            return Verified(scope, False, now, secret.get("organization"), secret.get("tenant_id"), error=reason(exc))
 
         verified = Verified(scope, True, now, organization.display_name, token.tenant_id, token.roles)
         if row.status != Status.ACTIVE:

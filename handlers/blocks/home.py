@@ -18,11 +18,11 @@ from handlers.blocks import ids
 from handlers.blocks.common import (
     MAX_SECTION,
     TITLE,
-    code,
     encode_scope,
     scope_words,
     section,
 )
+from handlers.blocks.explained import said
 from handlers.blocks.messages import confirm_disable, message, pager, status_line
 
 ENABLED = (Status.ACTIVE, Status.PENDING, Status.FAILED)
@@ -38,6 +38,8 @@ def home_view(dashboard: Dashboard | Failure, notice: object | None = None) -> d
         blocks.append(section("Only Zoom account owners and admins may see or change the integration."))
     else:
         report = dashboard.report
+        if report.warning:  # bot-wide: Microsoft refuses zoomcal's own credential
+            blocks.append(section(f":warning: {said(report.warning)}"))
         if dashboard.failing and report.page == 1:  # failures first: what needs an admin now
             blocks.append(section(f"*Failed ({len(dashboard.failing) + dashboard.more_failing})*"))
             blocks += [_scope_row(item, reason=True) for item in dashboard.failing]
@@ -62,5 +64,5 @@ def _scope_row(item, *, reason: bool = False) -> SectionBlock:
         button = ButtonElement(text="Enable", action_id=ids.HOME_ENABLE_ACTION, value=encode_scope(item.scope, item.version))
     text = status_line(item)
     if reason and item.detail and not item.key_problem:  # status_line already names a key problem
-        text += f"\n{code(item.detail)}"  # Microsoft's words, quoted inert
+        text += f"\n{said(item.detail)}"  # what it means, then Microsoft's words quoted inert
     return SectionBlock(text=MarkdownTextObject(text=text[:MAX_SECTION], verbatim=True), accessory=button)

@@ -46,6 +46,7 @@ from bot.services.results import (
     Verified,
 )
 from handlers.blocks import ids
+from handlers.blocks.explained import associated_line, said
 from handlers.blocks.common import (
     ENTRA_ENTERPRISE_APPS,
     OAUTH,
@@ -208,13 +209,14 @@ def _(result: ConsentLinkSent) -> dict:
 
 @message.register
 def _(result: StatusReport) -> dict:
+    warning = [section(f":warning: {said(result.warning)}")] if result.warning else []
     if result.single:
         item = result.scopes[0]
-        return _message(f"{escape(scope_words(item.scope))}: {item.status.value}", section(status_detail(item)))
+        return _message(f"{escape(scope_words(item.scope))}: {item.status.value}", *warning, section(status_detail(item)))
     title = "Zoom groups" if result.listing == "groups" else "Zoom calendar integration status"
     if result.query:
         title += f" matching “{result.query[:60]}”"
-    blocks: list[Block] = [HeaderBlock(text=title[:150])]
+    blocks: list[Block] = [HeaderBlock(text=title[:150]), *warning]
     if not result.scopes:
         blocks.append(section("No Zoom groups match." if result.query else "No Zoom groups."))
     blocks += sections([listing_line(item) for item in result.scopes])
@@ -271,7 +273,7 @@ def status_detail(item: ScopeStatus) -> str:
     if item.consent_expires_at and item.status is Status.PENDING:
         lines.append(f"Consent link expires {when(item.consent_expires_at)}")
     if item.detail and item.status is Status.FAILED:  # our own words for a key problem, else Microsoft's, quoted
-        reason = escape(item.detail) if item.key_problem and item.detail.startswith(KEY_PROBLEM) else code(item.detail)
+        reason = escape(item.detail) if item.key_problem and item.detail.startswith(KEY_PROBLEM) else said(item.detail)
         lines.append(f"Reason: {reason}")
     if item.key_problem and item.detail != KEY_PROBLEM:
         lines.append(f"{escape(KEY_PROBLEM)}.")
@@ -301,6 +303,8 @@ def health_lines(item: ScopeStatus) -> list[str]:
         lines.append(line)
     if item.preflight is not None:
         lines.append(preflight_line(item.preflight, item.organization or "the tenant") + ".")
+        associated = associated_line(item.preflight, item.organization or "the tenant")
+        lines += [associated + "."] if associated else []
     return lines
 
 
@@ -412,7 +416,7 @@ def _(result: Verified) -> dict:
             f"Roles: {', '.join(code(r, 100) for r in result.roles)}."
         )
     else:
-        text = f":x: *{name}*: verification failed. {code(result.error or '')}"
+        text = f":x: *{name}*: verification failed. {said(result.error or '')}"
     return _message(text)
 
 
@@ -460,14 +464,15 @@ def _(result: UserCheck) -> dict:
     elif result.status is not Status.ACTIVE:
         lines.append(f"Microsoft Graph was not asked: the status of {name} is `{result.status.value}`.")
     elif result.error:
-        lines.append(f":warning: The calendar could not be checked: {code(result.error)}.")
+        lines.append(f":warning: The calendar could not be checked: {said(result.error)}.")
     else:
         line = f"{ACCESS_ICONS.get(result.access, '')} *{result.access}*: "
         if result.access == "reachable":
             line += f"Microsoft Graph answered for {email}'s calendar with {name}'s credentials."
         else:
-            said = ": ".join(part for part in (result.code, result.message) if part)
-            line += f"Microsoft Graph said {code(said) if said else 'no'} for {email}'s calendar."
+            words = ": ".join(part for part in (result.code, result.message) if part)
+            line += f"{escape(result.explanation)} " if result.explanation else ""
+            line += f"Microsoft Graph said {code(words) if words else 'no'} for {email}'s calendar."
         lines.append(line)
     text = "\n".join(lines)
     return _message(text, section(text)) | NO_UNFURL
@@ -543,14 +548,14 @@ def consent_granted(scope, organization: str, tenant_id: str) -> dict:
 
 def consent_failed(scope, reason: str) -> dict:
     return _message(
-        f":x: The Office 365 integration for {_scope_quoted(scope)} was not enabled: {code(reason)}"
+        f":x: The Office 365 integration for {_scope_quoted(scope)} was not enabled: {said(reason)}"
     ) | NO_UNFURL
 
 
 def health_failed(scope, reason: str) -> dict:
     return _message(
         f":x: The Office 365 integration for {_scope_quoted(scope)} failed its health check and is now failed: "
-        f"{code(reason)}\nIts stored credentials are kept: once admin consent is granted again in the tenant, the "
+        f"{said(reason)}\nIts stored credentials are kept: once admin consent is granted again in the tenant, the "
         f"next passing check makes it active again. {code('/zoomcal enable ' + _target(scope))} sends a new consent link."
     ) | NO_UNFURL
 
@@ -564,7 +569,12 @@ def health_recovered(scope) -> dict:
 
 def domain_preflight(scope, organization: str, preflight: DomainPreflight) -> dict:
     name = _scope_quoted(scope)
-    if preflight.error:
+    associated = associated_line(preflight, organization) if preflight.associated_problem else None
+    if associated and not (preflight.error or preflight.unverified):
+        text = f"{associated}. The integration for {name} is active in zoomcal" + (
+            ", but Zoom cannot use it until then." if preflight.associated_matched is False else "."
+        )
+    elif preflight.error:
         text = (
             f":warning: The integration for {name} is active, but I could not compare its Zoom users' email "
             f"domains with the domains {code(organization)} has verified: {code(preflight.error)}. "
@@ -576,6 +586,8 @@ def domain_preflight(scope, organization: str, preflight: DomainPreflight) -> di
             "Add and verify those domains in Microsoft Entra (Settings → Domain names), or change the users' "
             f"Zoom email addresses. {code('/zoomcal status ' + _target(scope))} shows this too."
         )
+    if associated and (preflight.error or preflight.unverified):
+        text += f"\n{associated}."
     return _message(text) | NO_UNFURL
 
 
