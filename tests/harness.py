@@ -241,7 +241,7 @@ class Replica:
                 env=os.environ | self.env, stdout=asyncio.subprocess.DEVNULL, stderr=self._log,
             )
             async with aiohttp.ClientSession() as http:
-                for _ in range(300):
+                for _ in range(600):  # 30 s
                     if self.process.returncode is not None:
                         break
                     try:
@@ -250,7 +250,7 @@ class Replica:
                                 return self
                     except aiohttp.ClientError:
                         pass
-                    await asyncio.sleep(0.1)
+                    await asyncio.sleep(0.05)
             await self.stop()
             if attempt == 2 or "in use" not in self.stderr or self.port != self._picked:
                 break  # not a lost race for a port of our choosing
