@@ -317,9 +317,10 @@ class MicrosoftClient:
         attempt = 0
         while True:
             try:
-                token = await asyncio.to_thread(self._app_token_blocking, tenant, fresh)
+                token, issued = await asyncio.to_thread(self._app_token_blocking, tenant, fresh)
                 metrics.OUTBOUND.labels(IDENTITY, "ok").inc()
-                self.watch.issued()
+                if issued:  # a token MSAL held since before says nothing of the credential now
+                    self.watch.issued()
                 return token
             except CredentialError as exc:
                 metrics.OUTBOUND.labels(IDENTITY, "refused").inc()
@@ -367,7 +368,8 @@ class MicrosoftClient:
                 self._building.pop(authority, None)
         return app
 
-    def _app_token_blocking(self, tenant: str, fresh: bool) -> AppToken:
+    def _app_token_blocking(self, tenant: str, fresh: bool) -> tuple[AppToken, bool]:
+        """The token, and whether Microsoft issued it now (not from MSAL's cache)."""
         try:
             app = self._app(tenant)
             if fresh:
@@ -403,12 +405,13 @@ class MicrosoftClient:
             raise Refusal(IDENTITY, f"refused a token ({error}): {description}", code=code or error)
         claims = _claims(result["access_token"])
         roles = tuple(str(r) for r in claims.get("roles") or ())
-        return AppToken(
+        token = AppToken(
             access_token=result["access_token"],
             tenant_id=str(claims.get("tid") or ""),
             roles=roles,
             cache=app.token_cache.serialize(),
         )
+        return token, result.get("token_source") != "cache"
 
     async def _graph(self, token: AppToken, path: str, params: dict | None = None):
         """A GET on Graph with the app-only token, retried like any call."""
