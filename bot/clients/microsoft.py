@@ -20,7 +20,7 @@ import msal
 
 from bot import metrics
 from bot.clients import microsoft_errors
-from bot.clients.credentials import MicrosoftCredential
+from bot.clients.credentials import CredentialFileError, MicrosoftCredential
 from bot.clients.errors import Refusal, UpstreamError
 from bot.clients.http import RetryPolicy, send
 
@@ -379,6 +379,12 @@ class MicrosoftClient:
             raise _Transient(f"could not be reached ({_safe(exc)})") from None
         except msal.exceptions.MsalServiceError:
             raise _Transient("answered with a server error") from None
+        except CredentialFileError as exc:  # read for each request (a federated token file): gone or broken now
+            variable = self._credential.variable
+            raise CredentialError(
+                IDENTITY, f"was not asked for a token: {variable}: {exc}", variable=variable,
+                description=f"{variable}: {exc}", code=microsoft_errors.UNREADABLE_CREDENTIAL,
+            ) from None
         except ValueError as exc:
             # MSAL raises ValueError when the authority's metadata cannot be read: a 4xx for the
             # tenant's OpenID configuration (unknown tenant: AADSTS90002), or an answer not JSON.
