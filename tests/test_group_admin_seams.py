@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from storage.models import ConsentRequest, Integration, Job
+from storage.models import ConsentRequest, Credential, Integration
 from tests.flows import activate, click, command_answer, disable_button, enable, rows, state_of, text_of, response_at
 from tests.harness import Stack
-from tests.test_zoom_role_model import REFUSED, SALES_LEAD, group_id, with_group_admins  # noqa: F401
+from tests.test_configure_and_home import open_configure, submit, with_choice
+from tests.test_zoom_role_model import GROUP_EDITOR, REFUSED, SALES_LEAD, group_id, roles, with_group_admins  # noqa: F401
 
 
 async def scope_row(stack: Stack, name: str) -> Integration | None:
@@ -45,3 +46,26 @@ async def test_a_group_admin_verifies_their_group(with_group_admins):
     assert REFUSED not in text_of(answer) and "Contoso" in text_of(answer), text_of(answer)
     assert REFUSED in text_of(await command_answer(stack, "verify group Support", SALES_LEAD))
     assert REFUSED in text_of(await command_answer(stack, "check x@example.com", SALES_LEAD))
+
+
+async def test_the_configure_dialog_judges_each_submission_for_its_scope(roles):
+    """A Group:Edit role may open the dialog (it manages groups); what it submits is judged afresh
+    for the scope it names: a group is changed, the account is not."""
+    stack = roles
+    await activate(stack, "enable account")
+    view = await open_configure(stack, GROUP_EDITOR)
+    answer = await submit(stack, view, with_choice(view, setup_by="user_oauth"), GROUP_EDITOR)
+    confirm = answer["view"]
+    confirm["id"] = "VCONFIRM1"
+    stack.slack.views["VCONFIRM1"] = confirm
+    await submit(stack, confirm, {}, GROUP_EDITOR)
+    await stack.slack.wait_until(
+        lambda: any(REFUSED in str(r.args().get("view")) for r in stack.slack.calls("views.update")), what="refusal"
+    )
+    assert (await scope_row(stack, "Account")).status == "active" and len(await rows(stack, Credential)) == 1
+
+    view = await open_configure(stack, GROUP_EDITOR)
+    sales = group_id(stack, "Sales")
+    await submit(stack, view, with_choice(view, scope=(f"group:{sales}", "Sales")), GROUP_EDITOR)
+    await stack.slack.wait_until(lambda: stack.slack.dms(GROUP_EDITOR), what="the consent link")
+    assert (await scope_row(stack, "Sales")).status == "pending"
