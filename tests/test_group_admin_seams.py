@@ -69,3 +69,13 @@ async def test_the_configure_dialog_judges_each_submission_for_its_scope(roles):
     await submit(stack, view, with_choice(view, scope=(f"group:{sales}", "Sales")), GROUP_EDITOR)
     await stack.slack.wait_until(lambda: stack.slack.dms(GROUP_EDITOR), what="the consent link")
     assert (await scope_row(stack, "Sales")).status == "pending"
+
+
+async def test_the_consent_granted_audit_records_the_basis_judged_at_the_callback(with_group_admins):
+    """The callback is a change judged afresh: its audit event says on what basis, as enable's does."""
+    from storage.models import AuditEvent
+
+    stack = with_group_admins
+    await activate(stack, "enable group Sales", SALES_LEAD)
+    [granted] = [e for e in await rows(stack, AuditEvent) if e.action == "consent granted"]
+    assert "as group admin of Sales" in granted.detail and "Contoso" in granted.detail
