@@ -347,25 +347,28 @@ class MicrosoftClient:
                 return app
             building = self._building.setdefault(authority, threading.Lock())
         with building:  # one build per authority at a time: concurrent first tokens wait for it
-            with self._apps_lock:
-                app = self._apps.get(authority)
-            if app is None:
-                app = msal.ConfidentialClientApplication(
-                    self._client_id,
-                    client_credential=self._credential.msal(),
-                    authority=authority,
-                    token_cache=msal.SerializableTokenCache(),
-                    http_client=self._http,
-                    http_cache=self._http_cache,
-                    # Off for non-Microsoft hosts: no request may go to a host we were not given.
-                    instance_discovery=None if self._discover else False,
-                )
-            with self._apps_lock:
-                self._apps[authority] = app
-                self._apps.move_to_end(authority)
-                while len(self._apps) > MAX_APPS:
-                    self._apps.popitem(last=False)
-                self._building.pop(authority, None)
+            try:
+                with self._apps_lock:
+                    app = self._apps.get(authority)
+                if app is None:
+                    app = msal.ConfidentialClientApplication(
+                        self._client_id,
+                        client_credential=self._credential.msal(),
+                        authority=authority,
+                        token_cache=msal.SerializableTokenCache(),
+                        http_client=self._http,
+                        http_cache=self._http_cache,
+                        # Off for non-Microsoft hosts: no request may go to a host we were not given.
+                        instance_discovery=None if self._discover else False,
+                    )
+                with self._apps_lock:
+                    self._apps[authority] = app
+                    self._apps.move_to_end(authority)
+                    while len(self._apps) > MAX_APPS:
+                        self._apps.popitem(last=False)
+            finally:  # built or not (an unknown tenant: MSAL raises), the lock is not kept
+                with self._apps_lock:
+                    self._building.pop(authority, None)
         return app
 
     def _app_token_blocking(self, tenant: str, fresh: bool) -> tuple[AppToken, bool]:
