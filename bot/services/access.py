@@ -42,7 +42,7 @@ AS_BOOTSTRAP = "as bootstrap admin"
 
 @dataclass(frozen=True)
 class Grant:
-    """Why a user may act: the phrase the audit trail records."""
+    """Why a user may act: ``basis`` is the phrase the audit trail records (e.g. "as bootstrap admin")."""
 
     basis: str
 
@@ -125,13 +125,6 @@ class _Lookups(Generic[K, V]):
 def in_allowed_team(actor: Actor, teams: Container[str]) -> bool:
     """Only users of zoomcal's own Slack teams may act: a bootstrap ID counts there and nowhere else."""
     return actor.team_id in teams
-
-
-@dataclass(frozen=True)
-class Grant:
-    """Why a user may act: ``basis`` is the phrase the audit trail records (e.g. "as bootstrap admin")."""
-
-    basis: str
 
 
 class AccessPolicy:
