@@ -112,8 +112,9 @@ class _Lookups(Generic[K, V]):
         return await asyncio.shield(asking)
 
     def _asked(self, key: K, done: asyncio.Future[V]) -> None:
-        if self._asking.get(key) is done:
-            del self._asking[key]
+        if self._asking.get(key) is not done:
+            return  # a newer lookup (a change's fresh one) started meanwhile: its answer is the one to keep
+        del self._asking[key]
         if done.cancelled() or done.exception() is not None:
             return  # failures are not remembered: the next command asks again
         now = self._clock()
