@@ -1,0 +1,41 @@
+"""Paths other features added, during a database outage: a picked group's verify and Microsoft's
+consent callback say the database is unavailable (never silence, never a 5xx), and work again once
+the server is back. The throwaway server and its pause: tests/test_database_outage.py."""
+
+from __future__ import annotations
+
+import json
+
+from handlers.blocks import ids
+from storage.models import Integration
+from tests import databases
+from tests.flows import buttons, click, command_answer, consent_outcomes, enable, response_at, rows, state_of, text_of
+from tests.harness import ADMIN, Stack
+from tests.test_database_outage import gauge_reads, says_unavailable, server, stopped  # noqa: F401 (fixtures)
+
+
+async def test_a_picked_group_and_the_consent_callback_during_an_outage(server, stopped, tmp_path):
+    pause, resume = stopped
+    async with databases.fresh_postgres(server.url) as url, Stack(tmp_path, url) as stack:
+        stack.zoom.add_group("Straße", id="g1-eszett")
+        stack.zoom.add_group("Strasse", id="g2-ss")
+        await stack.runtime.services.deps.directory.refresh()
+        _, link = await enable(stack, "enable group Support")
+        [eszett, _] = sorted(buttons((await command_answer(stack, "verify group STRASSE"))["blocks"]) or
+                             buttons((await response_at(stack, stack.last_response_url))["blocks"]),
+                             key=lambda b: json.loads(b["value"])["group_id"])
+        pause()
+        # verify (a change) for a picked group: its job row cannot be written; the user is told so
+        picked = await response_at(stack, await click(stack, ids.GROUP_PICKED_ACTION, eszett["value"]))
+        assert says_unavailable(picked), text_of(picked)
+        # Microsoft's redirect: a page saying so, and the link is not used up
+        status, page, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(link)))
+        assert status < 500 and "database is unavailable" in page, (status, page[:300])
+
+        resume()
+        await gauge_reads(stack, "1.0")
+        told = len(consent_outcomes(stack, ADMIN))
+        status, page, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(link)))
+        assert status == 200 and "Support" in page, page[:300]
+        await stack.slack.wait_until(lambda: len(consent_outcomes(stack, ADMIN)) > told, what="the admin's DM")
+        assert [row.status for row in await rows(stack, Integration)] == ["active"]
