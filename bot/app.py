@@ -35,7 +35,7 @@ from bot.services.directory import GroupDirectory
 from bot.services.explain import credential_warning
 from bot.services.maintenance import Maintenance
 from bot.services.states import ScopeStates
-from bot.socket_mode import CheckedSocketModeHandler
+from bot.socket_mode import CheckedSocketModeHandler, check_app_token
 from bot.tasks import Tasks
 from bot.workspaces import (
     BOT_SCOPES,
@@ -113,6 +113,8 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
         # One auth.test at start in single-workspace mode, not retried: a failed start says why in one
         # line, and whatever supervises the process starts it again.
         teams = await slack_teams(settings, slack_client(settings.slack_bot_token, retrying=False))
+        if socket_mode:
+            await check_app_token(settings, slack_client(None, retrying=False))
         db = await startup.open_database(settings.database_url, migrate_db=migrate_db)
     except BaseException:
         await http.close()

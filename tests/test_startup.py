@@ -4,6 +4,7 @@ no traceback, nothing on disk; and a good start that logs no warnings and says "
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import sys
@@ -97,6 +98,14 @@ async def test_slack_refusing_the_token_names_the_token_not_the_url(fakes, workd
     assert "invalid_auth" in line
     assert "SLACK_API_URL" not in line
     assert "xoxb-revoked" not in line
+    assert list(workdir.iterdir()) == [], "no database before the settings are known good"
+
+
+async def test_socket_mode_with_a_refused_app_token_is_one_line_and_creates_nothing(fakes, workdir):
+    env = fakes | {"SLACK_APP_TOKEN": "xapp-1-revoked"}
+    [line] = await serve_fails(env, workdir, "--socket-mode", "--port", str(free_port()))
+    assert line.startswith("zoomcal: SLACK_APP_TOKEN: ") and "invalid_auth" in line, line
+    assert "xapp-1-revoked" not in line
     assert list(workdir.iterdir()) == [], "no database before the settings are known good"
 
 
