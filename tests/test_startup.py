@@ -125,6 +125,8 @@ async def test_a_good_start_logs_no_warnings_and_listening_once_bound(fakes, wor
     assert "token will be unused" not in log
     assert "setup plugin" not in log
     assert "WARNING" not in log and "ERROR" not in log, log
+    levels = {json.loads(line)["level"] for line in log.splitlines()}  # JSON lines: levels are lowercase
+    assert levels == {"info"}, log
     listening = [line for line in log.splitlines() if "zoomcal listening on" in line]
     assert len(listening) == 1 and f"http://127.0.0.1:{replica.port}" in listening[0], log
     # Said once the port is bound, so after everything start-up logs (the migrations among them).
