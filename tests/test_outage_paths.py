@@ -9,8 +9,11 @@ import json
 from handlers.blocks import ids
 from storage.models import Integration
 from tests import databases
-from tests.flows import buttons, click, command_answer, consent_outcomes, enable, response_at, rows, state_of, text_of
-from tests.harness import ADMIN, Stack
+from tests.flows import (
+    ack_answer, buttons, click, command_answer, consent_outcomes, enable, install, response_at, rows,
+    state_of, text_of,
+)
+from tests.harness import ADMIN, TEAM, Stack
 from tests.test_database_outage import gauge_reads, says_unavailable, server, stopped  # noqa: F401 (fixtures)
 
 
@@ -39,3 +42,19 @@ async def test_a_picked_group_and_the_consent_callback_during_an_outage(server, 
         assert status == 200 and "Support" in page, page[:300]
         await stack.slack.wait_until(lambda: len(consent_outcomes(stack, ADMIN)) > told, what="the admin's DM")
         assert [row.status for row in await rows(stack, Integration)] == ["active"]
+
+
+
+async def test_a_slack_install_during_an_outage_is_a_page_not_a_500(server, stopped, tmp_path):
+    pause, resume = stopped
+    env = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "slack-client-secret",
+           "ZOOMCAL_SLACK_TEAMS": TEAM}
+    async with databases.fresh_postgres(server.url) as url, Stack(tmp_path, url, **env) as stack:
+        stack.slack.team_tokens.clear()
+        pause()
+        status, page = await install(stack, TEAM, ADMIN)
+        assert status < 500 and "database is unavailable" in page, (status, page[:300])
+        resume()
+        await gauge_reads(stack, "1.0")
+        assert (await install(stack, TEAM, ADMIN))[0] == 200
+        assert "status" in text_of(ack_answer((await stack.command("status"))[1]))
