@@ -4,16 +4,17 @@ the server is back. The throwaway server and its pause: tests/test_database_outa
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 from handlers.blocks import ids
 from storage.models import Integration
 from tests import databases
 from tests.flows import (
-    ack_answer, buttons, click, command_answer, consent_outcomes, enable, install, response_at, rows,
+    activate, ack_answer, buttons, click, command_answer, consent_outcomes, enable, install, response_at, rows,
     state_of, text_of,
 )
-from tests.harness import ADMIN, TEAM, Stack
+from tests.harness import ADMIN, OWNER, TEAM, Stack
 from tests.test_database_outage import gauge_reads, says_unavailable, server, stopped  # noqa: F401 (fixtures)
 
 
@@ -58,3 +59,20 @@ async def test_a_slack_install_during_an_outage_is_a_page_not_a_500(server, stop
         await gauge_reads(stack, "1.0")
         assert (await install(stack, TEAM, ADMIN))[0] == 200
         assert "status" in text_of(ack_answer((await stack.command("status"))[1]))
+
+
+async def test_a_slow_verify_refused_for_the_outage_is_not_run_anyway(server, stopped, tmp_path):
+    """verify's door waits on a cold Zoom lookup; the job row then cannot be written, so the ack
+    says nothing was changed: the verify itself must not go on (a fresh Zoom lookup, a write once
+    the database is back) behind that answer."""
+    pause, resume = stopped
+    async with databases.fresh_postgres(server.url) as url, Stack(tmp_path, url) as stack:
+        await activate(stack)
+        pause()
+        stack.zoom.latency = 2.0  # the owner's role is not known yet: the door waits past the ack's budget
+        status, body, _ = await stack.command("verify group Sales", OWNER)
+        assert status == 200 and says_unavailable(ack_answer(body)), body
+        lookups = lambda: [r for r in stack.zoom.requests if "owner@example.com" in r.path]  # noqa: E731
+        await asyncio.sleep(6)  # long enough for the door's lookup and a verify's fresh one to arrive
+        assert len(lookups()) <= 1, [r.path for r in lookups()]
+        resume()
