@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 
@@ -16,8 +17,11 @@ from bot.services.explain import consent_error
 from bot.services.explain import reason as explained_reason
 from bot.services.preflight import PreflightService
 from bot.services.results import CallbackPage
+from storage.db import DatabaseUnavailable
 from storage.models import ConsentRequest, utcnow
 from storage.repository import ConsumeFailure
+
+log = logging.getLogger(__name__)
 
 # MS_TENANT values that lock nothing: any work or school tenant may consent.
 OPEN_TENANTS = frozenset({"organizations", "common", "consumers"})
@@ -29,8 +33,24 @@ SUPERSEDED = (
 )
 
 
+DATABASE_DOWN_PAGE = CallbackPage(
+    200, "zoomcal's database is unavailable right now",
+    "A restart or failover is under way, so nothing was stored. Reload this page in a minute; "
+    "if it then says the link was already used, run /zoomcal enable account or /zoomcal enable group <name> "
+    "in Slack again.",
+)
+
+
 class ConsentCallbackService(ServiceBase):
     async def complete(self, params: Mapping[str, str]) -> CallbackPage:
+        """The page for Microsoft's redirect; during a database outage a page saying so, never a 5xx."""
+        try:
+            return await self._complete(params)
+        except DatabaseUnavailable as exc:
+            log.warning("consent callback: the database is unavailable (%s)", exc)
+            return DATABASE_DOWN_PAGE
+
+    async def _complete(self, params: Mapping[str, str]) -> CallbackPage:
         state = params.get("state")
         if not consent.plausible_state(state):
             return _bad_link(ConsumeFailure.UNKNOWN)

@@ -8,7 +8,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.command import Verb
 from bot.jobs import JobQueue
 from bot.services import Services
-from bot.services.results import EnableForm
+from bot.services.results import DATABASE_DOWN, EnableForm
 from bot.tasks import Tasks
 from bot.workspaces import Workspaces
 from handlers import values
@@ -18,6 +18,7 @@ from handlers.commands.zoomcal import JOB
 from handlers.errors import MalformedPayload
 from handlers.opening import open_dialog, prepare, trigger_expires
 from handlers.replies import actor_data, lane, reply
+from storage.db import DatabaseUnavailable
 
 
 def group_picked(services: Services, jobs: JobQueue, tasks: Tasks, workspaces: Workspaces):
@@ -46,7 +47,10 @@ def group_picked(services: Services, jobs: JobQueue, tasks: Tasks, workspaces: W
                 return
             job = {"actor": actor_data(click.actor), "response_url": click.response_url,
                    "text": f"verify group {target.group_name}", "group_id": target.group_id}
-            await jobs.submit(JOB, job, lane=lane(click.actor))
+            try:
+                await jobs.submit(JOB, job, lane=lane(click.actor))
+            except DatabaseUnavailable:  # nothing changed: said beside the message, whose buttons stay
+                tasks.spawn(reply(workspaces.session, click.response_url, messages.answer(DATABASE_DOWN)), "tell")
             await ack()
             return
 
