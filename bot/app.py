@@ -34,8 +34,9 @@ from bot.services.base import Deps
 from bot.services.directory import GroupDirectory
 from bot.services.explain import credential_warning
 from bot.services.maintenance import Maintenance
+from bot.services.results import CallbackPage
 from bot.services.states import ScopeStates
-from bot.socket_mode import CheckedSocketModeHandler
+from bot.socket_mode import CheckedSocketModeHandler, check_app_token
 from bot.tasks import Tasks
 from bot.workspaces import (
     BOT_SCOPES,
@@ -50,7 +51,7 @@ from handlers.notifier import SlackNotifier
 from handlers.parsing import Malformed
 from handlers.signature import SlackSignature
 from handlers.teams import OwnTeamsOnly
-from storage.db import Database, background
+from storage.db import Database, DatabaseUnavailable, background, unreachable
 from storage.slack_installations import SealedInstallationStore, SignedOAuthStateStore
 
 log = logging.getLogger(__name__)
@@ -113,6 +114,8 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
         # One auth.test at start in single-workspace mode, not retried: a failed start says why in one
         # line, and whatever supervises the process starts it again.
         teams = await slack_teams(settings, slack_client(settings.slack_bot_token, retrying=False))
+        if socket_mode:
+            await check_app_token(settings, slack_client(None, retrying=False))
         db = await startup.open_database(settings.database_url, migrate_db=migrate_db)
     except BaseException:
         await http.close()
@@ -354,12 +357,26 @@ async def slack_install(request: web.Request) -> web.StreamResponse:
     runtime = request.app[RUNTIME]
     flow = runtime.bolt.oauth_flow
     bolt_request = await to_bolt_request(request)
-    async with runtime.db.shared():  # slack_sdk's state and installation stores use the engine directly
-        if request.path == INSTALL_PATH:
-            response = await flow.handle_installation(bolt_request)
-        else:
-            response = await flow.handle_callback(bolt_request)
+    try:
+        async with runtime.db.shared():  # slack_sdk's state and installation stores use the engine directly
+            if request.path == INSTALL_PATH:
+                response = await flow.handle_installation(bolt_request)
+            else:
+                response = await flow.handle_callback(bolt_request)
+    except Exception as error:
+        if not (isinstance(error, DatabaseUnavailable) or unreachable(error)):
+            raise
+        log.warning("Slack install: the database is unavailable (%s)", type(error).__name__)
+        return web.Response(
+            status=200, text=pages.render(INSTALL_DATABASE_DOWN), content_type="text/html", headers=pages.HEADERS
+        )
     return await to_aiohttp_response(response)
+
+
+INSTALL_DATABASE_DOWN = CallbackPage(
+    200, "zoomcal's database is unavailable right now",
+    "A restart or failover is under way, so zoomcal could not complete the installation. Start it again in a minute.",
+)
 
 
 def credential_posts(microsoft: MicrosoftClient, notifier, tasks: Tasks) -> None:

@@ -5,14 +5,36 @@ from __future__ import annotations
 import logging
 
 from slack_bolt.adapter.socket_mode.aiohttp import AsyncSocketModeHandler
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.socket_mode.request import SocketModeRequest
 from slack_sdk.socket_mode.response import SocketModeResponse
+from slack_sdk.web.async_client import AsyncWebClient
 
 from bot import logs
+from bot.config import Settings, SettingsError
 from handlers import shapes
 from handlers.parsing import Malformed
 
 log = logging.getLogger(__name__)
+
+
+async def check_app_token(settings: Settings, client: AsyncWebClient) -> None:
+    """SLACK_APP_TOKEN asked once at start, before anything is on disk: Socket Mode's own connect
+    retries a refused token forever, logging errors, so a wrong token would never stop the start."""
+    try:
+        await client.apps_connections_open(app_token=settings.slack_app_token)
+    except SlackApiError as exc:
+        if exc.response.get("error"):  # Slack's own answer: the token is what to fix
+            raise SettingsError(
+                [f"SLACK_APP_TOKEN: Slack refused it (apps.connections.open: {exc.response.get('error')})"]
+            ) from None
+        raise SettingsError([_unreachable(settings, f"it answered HTTP {exc.response.status_code}")]) from None
+    except (SlackClientError, OSError, TimeoutError) as exc:
+        raise SettingsError([_unreachable(settings, type(exc).__name__)]) from None
+
+
+def _unreachable(settings: Settings, why: str) -> str:
+    return f"Slack's Web API could not be reached at {settings.slack_api_url}/ to check SLACK_APP_TOKEN ({why})"
 
 
 class CheckedSocketModeHandler(AsyncSocketModeHandler):

@@ -171,6 +171,14 @@ async def test_a_member_is_not_shown_the_closest_groups(stack):
     assert "Usage: `/zoomcal enable account | group &lt;name&gt;`" in answer
 
 
+async def test_a_member_learns_no_group_name_from_a_usage_answer(stack):
+    """A group Zoom has and one it lacks get the same answer: nothing tells a member which exists."""
+    known = text_of(await command_answer(stack, "enable Engineering", MEMBER))
+    unknown = text_of(await command_answer(stack, "enable Engineerinq", MEMBER))
+    assert "Did you mean" not in known, known
+    assert known.replace("Engineering", "X") == unknown.replace("Engineerinq", "X")
+
+
 async def test_every_usage_error_gives_that_verbs_usage_and_one_example(stack):
     for text, usage, example in [
         ("enable", "/zoomcal enable account | group &lt;name&gt;", "/zoomcal enable group Sales"),

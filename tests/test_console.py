@@ -186,7 +186,7 @@ def test_people_check_the_domain_warning_and_a_health_check_failing_and_recoveri
         failed,
         "Sales: active → failed: ", "AADSTS7000229",
         "zoomcal in #zoomcal-audit:", "the health check · the group `Sales` · health check failed · failed",
-        "zoomcal → direct message:", "the group `Sales` failed its health check and is now failed",
+        "zoomcal → direct message:", "the group `Sales` failed its health check: ", "Its status is now `failed`.",
     )
     assert "Sales: failed (still failed; nobody is told again)" in failed_again
     assert "direct message" not in failed_again and "#zoomcal-audit" not in failed_again

@@ -93,9 +93,12 @@ class Typist:
             self._read(0.05)
 
     def close(self) -> None:
-        if self.status is None:
-            os.kill(self.pid, signal.SIGKILL)
-            os.waitpid(self.pid, 0)
+        if self.status is None:  # still running: Ctrl-C lets it delete its folder; SIGKILL only if it hangs
+            try:
+                self.interrupt(timeout=15)
+            except AssertionError:
+                os.kill(self.pid, signal.SIGKILL)
+                os.waitpid(self.pid, 0)
         os.close(self.master)
         os.close(self.slave)
         shutil.rmtree(self.tmp, ignore_errors=True)
@@ -106,6 +109,9 @@ def typist():
     running = Typist()
     yield running
     running.close()
+    # The console's temporary folder (named in its greeting) is gone: tests leave nothing behind.
+    folder = re.search(r"the bot logs to (\S+)/zoomcal\.log", running.screen)
+    assert folder and not os.path.exists(folder[1]), f"left behind: {folder[1] if folder else running.screen}"
 
 
 def test_home_a_command_and_a_click_in_a_terminal_show_what_the_piped_console_shows(typist):

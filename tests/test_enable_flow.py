@@ -44,7 +44,7 @@ async def test_enable_on_an_active_or_pending_scope_says_so_and_what_a_new_conse
     assert "already" not in fresh and "pending" not in fresh
     await activate(stack, "enable group Sales")
     shown = json.dumps((await open_enable_modal(stack, "enable group Sales"))["blocks"])
-    assert "*Sales* is already `active`, with the Microsoft organisation `Contoso Ltd`" in shown
+    assert "*Sales* is already `active`, with the Microsoft organization `Contoso Ltd`" in shown
     assert "the credentials of that new consent replace the stored ones" in shown
     await enable(stack, "enable group Sales")  # a new consent asked for: pending until it is granted
     shown = json.dumps((await open_enable_modal(stack, "enable group Sales"))["blocks"])

@@ -3,6 +3,7 @@ match of several names acts on none and offers each candidate, by its Zoom id, o
 
 from __future__ import annotations
 
+import asyncio
 import json
 
 import pytest
@@ -10,7 +11,7 @@ import pytest
 from handlers.blocks import ids
 from storage.models import ConsentRequest, Integration
 from tests.flows import buttons, click, command_answer, open_enable_modal, response_at, rows, text_of
-from tests.harness import MEMBER, Stack
+from tests.harness import MEMBER, OWNER, Stack
 
 ESZETT, DOUBLE_S = "g1-strasse-eszett", "g2-strasse"  # "Straße" has the lower id
 SPACED, NO_BREAK = "g3-ops-team", "g0-ops-team-nbsp"  # the no-break twin has the lower id
@@ -101,3 +102,17 @@ async def test_a_member_learns_no_group_names(twins):
     for text in ("status group strasse", "enable group ops team", "status group Nope"):
         answer = text_of(await command_answer(stack, text, MEMBER))
         assert "only Zoom account owners and admins" in answer and ESZETT not in answer and "Did you mean" not in answer
+
+
+async def test_a_picked_verify_acks_without_waiting_for_a_slow_zoom(twins):
+    """The click's ack never waits on Zoom: a user whose role is not cached yet gets the ack at once,
+    and the job (judging afresh) answers once Zoom does."""
+    stack = twins
+    offered = buttons((await command_answer(stack, "verify group STRASSE"))["blocks"])
+    [double_s] = [b for b in offered if json.loads(b["value"])["group_id"] == DOUBLE_S]
+    # OWNER's role lookups (and their retries) wait until the click was acked: the old code's ack
+    # waited on them until Zoom's deadline passed, and answered that Zoom failed.
+    release = stack.zoom.hold("/users/owner", times=10)
+    response_url = await asyncio.wait_for(click(stack, double_s["action_id"], double_s["value"], OWNER), 60)
+    release.set()
+    assert "*Strasse* inherits the account's setting" in text_of(await response_at(stack, response_url))

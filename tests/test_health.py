@@ -53,6 +53,7 @@ async def test_removed_consent_fails_the_scope_and_restored_consent_recovers_it(
     assert len(await rows(stack, Credential)) == 1, "the credentials are kept while failed"
     [dm] = await stack.slack.wait_until(lambda: health_dms(stack, "failed its health check"), what="the failure DM")
     assert AADSTS7000229 in dm["text"] and "Sales" in dm["text"]
+    assert "Its status is now `failed`" in dm["text"] and "is now failed" not in dm["text"], "no 'failed … is now failed'"
     events = await rows(stack, AuditEvent)
     [failed] = [e for e in events if e.action == "health check failed"]
     assert failed.slack_user_id == HEALTH_CHECK_USER and AADSTS7000229 in failed.detail and failed.outcome == "failed"

@@ -252,3 +252,50 @@ async def test_calls_per_operation(stack):
         assert token_posts(stack) == 5, "check: the token in hand, no token request"
         assert len(microsoft.calls("/calendar")) == n
     assert len(microsoft.calls("/.well-known/openid-configuration")) == 1, "once per tenant authority"
+
+
+async def test_a_token_from_the_cache_does_not_end_a_credential_episode(tmp_path, database_url, caplog):
+    """Only Microsoft issuing a token ends the episode: a `check` answered with a token MSAL held
+    since before says nothing about the bot's credential (another tenant's token, still valid)."""
+    async with Stack(tmp_path, database_url, ZOOMCAL_AUDIT_CHANNEL=AUDIT) as stack:
+        fabrikam = stack.microsoft.add_tenant(display_name="Fabrikam", domains=("fabrikam.onmicrosoft.com",))
+        await activate(stack, "enable group Sales")
+        await activate(stack, "enable group Support", tenant=fabrikam)  # Fabrikam's token stays in MSAL's cache
+        support_id = next(g["id"] for g in stack.zoom.groups if g["name"] == "Support")
+        stack.zoom.add_user("bob@fabrikam.onmicrosoft.com", role_name="Member")
+        stack.zoom.add_members(support_id, ["bob@fabrikam.onmicrosoft.com"])
+
+        stack.microsoft.secret_expired = True
+        with caplog.at_level(logging.ERROR):
+            assert "MS_CLIENT_SECRET" in await verified(stack)  # the episode starts
+            posts = token_posts(stack)
+            assert "MS_CLIENT_SECRET" not in await checked(stack, "bob@fabrikam.onmicrosoft.com")
+            assert token_posts(stack) == posts, "the check used Fabrikam's token from the cache"
+            assert "MS_CLIENT_SECRET" in text_of(await command_answer(stack, "status")), "the warning stays"
+            assert "MS_CLIENT_SECRET" in await verified(stack)
+        errors = [r for r in caplog.records if r.levelno == logging.ERROR and "own credential" in r.getMessage()]
+        assert len(errors) == 1, "one episode: one ERROR"
+        assert not [m for m in stack.slack.messages if m["channel"] == AUDIT and "again" in m["text"]]
+
+
+async def test_a_federated_token_file_gone_at_run_time_is_the_operators_problem(tmp_path, database_url, caplog):
+    """The file is read for each token request: when it is gone, zoomcal's own credential fails
+    (the operator's problem, naming the variable), not Microsoft, and nothing is asked of Microsoft."""
+    path = tmp_path / "azure-identity-token"
+    path.write_text("header.payload.signature")
+    async with Stack(tmp_path, database_url, MS_CLIENT_SECRET="", MS_CLIENT_ASSERTION_FILE=str(path)) as stack:
+        stack.microsoft.write_federated_token(path)
+        await activate(stack, "enable group Sales")
+        path.unlink()  # the projected token file went missing
+        posts = token_posts(stack)
+        with caplog.at_level(logging.ERROR):
+            shown = await verified(stack)
+            [check] = await stack.runtime.services.health.check_now()
+        assert "MS_CLIENT_ASSERTION_FILE" in shown and "operator" in shown, shown
+        assert "answered unexpectedly" not in shown, shown
+        assert token_posts(stack) == posts, "Microsoft was not asked"
+        assert (check.result, check.changed) == ("inconclusive", False)
+        assert (await sales(stack)).status == "active"
+        errors = [r for r in caplog.records if r.levelno == logging.ERROR and "own credential" in r.getMessage()]
+        assert len(errors) == 1 and "MS_CLIENT_ASSERTION_FILE" in errors[0].getMessage()
+        assert "MS_CLIENT_ASSERTION_FILE" in text_of(await command_answer(stack, "status"))

@@ -122,3 +122,15 @@ async def test_a_hanging_authority_times_out(microsoft):
             await client.app_token(microsoft.add_tenant())
     assert "could not be reached" in caught.value.message
     assert time.monotonic() - started < 1.9, "each attempt gave up after its own timeout, not the fake's delay"
+
+
+async def test_tenants_whose_app_cannot_be_built_leave_nothing_behind(client, microsoft):
+    """Unknown tenants (a consent callback may name any): each failed build is forgotten, so a
+    long run of them grows no memory beyond the bounded apps."""
+    for i in range(5):
+        with pytest.raises(UpstreamError):
+            await client.app_token(f"00000000-0000-0000-0000-00000000000{i}")
+    assert len(client._building) == 0 and len(client._apps) == 0
+    tenant = microsoft.add_tenant()
+    await client.app_token(tenant)
+    assert len(client._building) == 0 and len(client._apps) == 1

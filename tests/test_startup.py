@@ -4,6 +4,7 @@ no traceback, nothing on disk; and a good start that logs no warnings and says "
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import socket
 import sys
@@ -100,6 +101,14 @@ async def test_slack_refusing_the_token_names_the_token_not_the_url(fakes, workd
     assert list(workdir.iterdir()) == [], "no database before the settings are known good"
 
 
+async def test_socket_mode_with_a_refused_app_token_is_one_line_and_creates_nothing(fakes, workdir):
+    env = fakes | {"SLACK_APP_TOKEN": "xapp-1-revoked"}
+    [line] = await serve_fails(env, workdir, "--socket-mode", "--port", str(free_port()))
+    assert line.startswith("zoomcal: SLACK_APP_TOKEN: ") and "invalid_auth" in line, line
+    assert "xapp-1-revoked" not in line
+    assert list(workdir.iterdir()) == [], "no database before the settings are known good"
+
+
 async def test_slack_unreachable_at_a_configured_url_names_that_url(fakes, workdir):
     url = f"http://127.0.0.1:{free_port()}/api/"
     [line] = await serve_fails(fakes | {"SLACK_API_URL": url}, workdir, "--port", str(free_port()))
@@ -116,6 +125,8 @@ async def test_a_good_start_logs_no_warnings_and_listening_once_bound(fakes, wor
     assert "token will be unused" not in log
     assert "setup plugin" not in log
     assert "WARNING" not in log and "ERROR" not in log, log
+    levels = {json.loads(line)["level"] for line in log.splitlines()}  # JSON lines: levels are lowercase
+    assert levels == {"info"}, log
     listening = [line for line in log.splitlines() if "zoomcal listening on" in line]
     assert len(listening) == 1 and f"http://127.0.0.1:{replica.port}" in listening[0], log
     # Said once the port is bound, so after everything start-up logs (the migrations among them).

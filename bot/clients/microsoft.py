@@ -20,7 +20,7 @@ import msal
 
 from bot import metrics
 from bot.clients import microsoft_errors
-from bot.clients.credentials import MicrosoftCredential
+from bot.clients.credentials import CredentialFileError, MicrosoftCredential
 from bot.clients.errors import Refusal, UpstreamError
 from bot.clients.http import RetryPolicy, send
 
@@ -317,9 +317,10 @@ class MicrosoftClient:
         attempt = 0
         while True:
             try:
-                token = await asyncio.to_thread(self._app_token_blocking, tenant, fresh)
+                token, issued = await asyncio.to_thread(self._app_token_blocking, tenant, fresh)
                 metrics.OUTBOUND.labels(IDENTITY, "ok").inc()
-                self.watch.issued()
+                if issued:  # a token MSAL held since before says nothing of the credential now
+                    self.watch.issued()
                 return token
             except CredentialError as exc:
                 metrics.OUTBOUND.labels(IDENTITY, "refused").inc()
@@ -346,28 +347,32 @@ class MicrosoftClient:
                 return app
             building = self._building.setdefault(authority, threading.Lock())
         with building:  # one build per authority at a time: concurrent first tokens wait for it
-            with self._apps_lock:
-                app = self._apps.get(authority)
-            if app is None:
-                app = msal.ConfidentialClientApplication(
-                    self._client_id,
-                    client_credential=self._credential.msal(),
-                    authority=authority,
-                    token_cache=msal.SerializableTokenCache(),
-                    http_client=self._http,
-                    http_cache=self._http_cache,
-                    # Off for non-Microsoft hosts: no request may go to a host we were not given.
-                    instance_discovery=None if self._discover else False,
-                )
-            with self._apps_lock:
-                self._apps[authority] = app
-                self._apps.move_to_end(authority)
-                while len(self._apps) > MAX_APPS:
-                    self._apps.popitem(last=False)
-                self._building.pop(authority, None)
+            try:
+                with self._apps_lock:
+                    app = self._apps.get(authority)
+                if app is None:
+                    app = msal.ConfidentialClientApplication(
+                        self._client_id,
+                        client_credential=self._credential.msal(),
+                        authority=authority,
+                        token_cache=msal.SerializableTokenCache(),
+                        http_client=self._http,
+                        http_cache=self._http_cache,
+                        # Off for non-Microsoft hosts: no request may go to a host we were not given.
+                        instance_discovery=None if self._discover else False,
+                    )
+                with self._apps_lock:
+                    self._apps[authority] = app
+                    self._apps.move_to_end(authority)
+                    while len(self._apps) > MAX_APPS:
+                        self._apps.popitem(last=False)
+            finally:  # built or not (an unknown tenant: MSAL raises), the lock is not kept
+                with self._apps_lock:
+                    self._building.pop(authority, None)
         return app
 
-    def _app_token_blocking(self, tenant: str, fresh: bool) -> AppToken:
+    def _app_token_blocking(self, tenant: str, fresh: bool) -> tuple[AppToken, bool]:
+        """The token, and whether Microsoft issued it now (not from MSAL's cache)."""
         try:
             app = self._app(tenant)
             if fresh:
@@ -377,6 +382,12 @@ class MicrosoftClient:
             raise _Transient(f"could not be reached ({_safe(exc)})") from None
         except msal.exceptions.MsalServiceError:
             raise _Transient("answered with a server error") from None
+        except CredentialFileError as exc:  # read for each request (a federated token file): gone or broken now
+            variable = self._credential.variable
+            raise CredentialError(
+                IDENTITY, f"was not asked for a token: {variable}: {exc}", variable=variable,
+                description=f"{variable}: {exc}", code=microsoft_errors.UNREADABLE_CREDENTIAL,
+            ) from None
         except ValueError as exc:
             # MSAL raises ValueError when the authority's metadata cannot be read: a 4xx for the
             # tenant's OpenID configuration (unknown tenant: AADSTS90002), or an answer not JSON.
@@ -403,12 +414,13 @@ class MicrosoftClient:
             raise Refusal(IDENTITY, f"refused a token ({error}): {description}", code=code or error)
         claims = _claims(result["access_token"])
         roles = tuple(str(r) for r in claims.get("roles") or ())
-        return AppToken(
+        token = AppToken(
             access_token=result["access_token"],
             tenant_id=str(claims.get("tid") or ""),
             roles=roles,
             cache=app.token_cache.serialize(),
         )
+        return token, result.get("token_source") != "cache"
 
     async def _graph(self, token: AppToken, path: str, params: dict | None = None):
         """A GET on Graph with the app-only token, retried like any call."""

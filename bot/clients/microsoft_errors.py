@@ -20,12 +20,18 @@ MICROSOFT_SAID = " Microsoft said: "
 
 _AADSTS = re.compile(r"\bAADSTS(\d+)\b")
 
+UNREADABLE_CREDENTIAL = "credential file unreadable"
+# Codes that are zoomcal's own words, not Microsoft's: nothing of theirs is quoted.
+OWN_CODES = frozenset({UNREADABLE_CREDENTIAL})
+
 # zoomcal's own client credential is invalid, expired or refused (the contract's list).
 CREDENTIAL_CODES = frozenset(
     {"AADSTS7000215", "AADSTS7000222", "AADSTS700027", "AADSTS70021", "AADSTS700211", "AADSTS700024",
      # Also zoomcal's own credential: an assertion without a matching federated credential, a
      # certificate key not registered, an assertion that is not a JWT, an expired assertion.
-     "AADSTS700213", "AADSTS700212", "AADSTS70025", "AADSTS700023", "AADSTS50027", "AADSTS7000216"}
+     "AADSTS700213", "AADSTS700212", "AADSTS70025", "AADSTS700023", "AADSTS50027", "AADSTS7000216",
+     # zoomcal's own word, not Microsoft's: the credential file could not be read (nothing was sent)
+     UNREADABLE_CREDENTIAL}
 )
 
 _CONSENT_DECLINED = (
@@ -116,6 +122,11 @@ _MEANINGS: dict[str, tuple[str, str]] = {
         "try again in a few minutes",
     ),
     # zoomcal's own credential
+    UNREADABLE_CREDENTIAL: (
+        "zoomcal could not read its own Microsoft credential file, so it asked Microsoft for no token",
+        "the bot's operator must fix the file {variable} names (a federated token file must be kept there by "
+        "its issuer)",
+    ),
     "AADSTS7000215": (
         "zoomcal's own Microsoft client secret is invalid (a secret id instead of its value, or a removed secret)",
         "the bot's operator must replace {variable}",
@@ -243,6 +254,8 @@ def explained(code: str | None, said: str, variable: str | None = None) -> str:
     explanation = explain(code)
     if explanation is None:
         return said
+    if code in OWN_CODES:
+        return f"{explanation.text(variable)} ({said})"
     if code and code not in said:
         said = f"{code}: {said}" if said else code
     return f"{explanation.text(variable)}{MICROSOFT_SAID}{said}"

@@ -185,6 +185,17 @@ class FakeZoom(FakeServer):
         except ValueError:
             return None
 
+    def _group_page(self, request: web.Request) -> tuple[str, int, int] | web.Response:
+        """(group id, start, size) of a group's listing (members, admins), or Zoom's error answer."""
+        if not self._authorized(request):
+            return web.json_response({"code": 124, "message": "Invalid access token."}, status=401)
+        group_id = request.match_info["group"]
+        if not any(g["id"] == group_id for g in self.groups):
+            return web.json_response({"code": 4130, "message": f"Group does not exist: {group_id}."}, status=404)
+        if (page := self._page(request)) is None:
+            return web.json_response({"code": 300, "message": "Invalid parameter: page_size or next_page_token."}, status=400)
+        return group_id, *page
+
     @staticmethod
     def _paged(key: str, page: list, total: int, start: int, size: int) -> web.Response:
         following = start + size if start + size < total else ""
@@ -194,14 +205,10 @@ class FakeZoom(FakeServer):
         })
 
     async def _members(self, request: web.Request) -> web.Response:
-        if not self._authorized(request):
-            return web.json_response({"code": 124, "message": "Invalid access token."}, status=401)
-        group_id = request.match_info["group"]
-        if not any(g["id"] == group_id for g in self.groups):
-            return web.json_response({"code": 4130, "message": f"Group does not exist: {group_id}."}, status=404)
-        if (page := self._page(request)) is None:
-            return web.json_response({"code": 300, "message": "Invalid parameter: page_size or next_page_token."}, status=400)
-        start, size = page
+        asked = self._group_page(request)
+        if isinstance(asked, web.Response):
+            return asked
+        group_id, start, size = asked
         emails = self.members.get(group_id, [])
         members = [
             {"id": user["id"], "email": user["email"], "first_name": user["first_name"], "last_name": user["last_name"],
@@ -240,14 +247,10 @@ class FakeZoom(FakeServer):
         return web.json_response({"permissions": self.permissions_of(user["email"])})
 
     async def _admins(self, request: web.Request) -> web.Response:
-        if not self._authorized(request):
-            return web.json_response({"code": 124, "message": "Invalid access token."}, status=401)
-        group_id = request.match_info["group"]
-        if not any(g["id"] == group_id for g in self.groups):
-            return web.json_response({"code": 4130, "message": f"Group does not exist: {group_id}."}, status=404)
-        if (page := self._page(request)) is None:
-            return web.json_response({"code": 300, "message": "Invalid parameter: page_size or next_page_token."}, status=400)
-        start, size = page
+        asked = self._group_page(request)
+        if isinstance(asked, web.Response):
+            return asked
+        group_id, start, size = asked
         emails = self.group_admins.get(group_id, [])
         admins = [
             {"id": user["id"], "email": user["email"], "name": f"{user['first_name']} {user['last_name']}".strip()}

@@ -42,7 +42,7 @@ AS_BOOTSTRAP = "as bootstrap admin"
 
 @dataclass(frozen=True)
 class Grant:
-    """Why a user may act: the phrase the audit trail records."""
+    """Why a user may act: ``basis`` is the phrase the audit trail records (e.g. "as bootstrap admin")."""
 
     basis: str
 
@@ -112,8 +112,9 @@ class _Lookups(Generic[K, V]):
         return await asyncio.shield(asking)
 
     def _asked(self, key: K, done: asyncio.Future[V]) -> None:
-        if self._asking.get(key) is done:
-            del self._asking[key]
+        if self._asking.get(key) is not done:
+            return  # a newer lookup (a change's fresh one) started meanwhile: its answer is the one to keep
+        del self._asking[key]
         if done.cancelled() or done.exception() is not None:
             return  # failures are not remembered: the next command asks again
         now = self._clock()
@@ -125,13 +126,6 @@ class _Lookups(Generic[K, V]):
 def in_allowed_team(actor: Actor, teams: Container[str]) -> bool:
     """Only users of zoomcal's own Slack teams may act: a bootstrap ID counts there and nowhere else."""
     return actor.team_id in teams
-
-
-@dataclass(frozen=True)
-class Grant:
-    """Why a user may act: ``basis`` is the phrase the audit trail records (e.g. "as bootstrap admin")."""
-
-    basis: str
 
 
 class AccessPolicy:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Mapping
 
@@ -10,13 +11,17 @@ from bot.clients.errors import UpstreamError
 from bot.clients.microsoft import AppToken, Organization, valid_tenant
 from bot.domain import Action, Actor, Scope, ScopeKind, Status
 from bot.services import authority, consent
+from bot.services.access import Grant
 from bot.services.base import ServiceBase, command_target, credentials, scope_title
 from bot.services.explain import consent_error
 from bot.services.explain import reason as explained_reason
 from bot.services.preflight import PreflightService
 from bot.services.results import CallbackPage
+from storage.db import DatabaseUnavailable
 from storage.models import ConsentRequest, utcnow
 from storage.repository import ConsumeFailure
+
+log = logging.getLogger(__name__)
 
 # MS_TENANT values that lock nothing: any work or school tenant may consent.
 OPEN_TENANTS = frozenset({"organizations", "common", "consumers"})
@@ -28,8 +33,24 @@ SUPERSEDED = (
 )
 
 
+DATABASE_DOWN_PAGE = CallbackPage(
+    200, "zoomcal's database is unavailable right now",
+    "A restart or failover is under way, so nothing was stored. Reload this page in a minute; "
+    "if it then says the link was already used, run /zoomcal enable account or /zoomcal enable group <name> "
+    "in Slack again.",
+)
+
+
 class ConsentCallbackService(ServiceBase):
     async def complete(self, params: Mapping[str, str]) -> CallbackPage:
+        """The page for Microsoft's redirect; during a database outage a page saying so, never a 5xx."""
+        try:
+            return await self._complete(params)
+        except DatabaseUnavailable as exc:
+            log.warning("consent callback: the database is unavailable (%s)", exc)
+            return DATABASE_DOWN_PAGE
+
+    async def _complete(self, params: Mapping[str, str]) -> CallbackPage:
         state = params.get("state")
         if not consent.plausible_state(state):
             return _bad_link(ConsumeFailure.UNKNOWN)
@@ -48,9 +69,9 @@ class ConsentCallbackService(ServiceBase):
             return await self._failed(actor, scope, request, reason)
         if params.get("admin_consent", "").lower() != "true":
             return await self._failed(actor, scope, request, "Microsoft did not confirm admin consent")
-        refusal = await self._requester_refusal(actor, scope)
-        if refusal is not None:
-            return await self._failed(actor, scope, request, refusal)
+        grant = await self._requester_grant(actor, scope)
+        if isinstance(grant, str):
+            return await self._failed(actor, scope, request, grant)
         tenant = params.get("tenant", "")
         if not valid_tenant(tenant):
             return await self._failed(actor, scope, request, "Microsoft's answer named no valid tenant")
@@ -78,7 +99,7 @@ class ConsentCallbackService(ServiceBase):
                 await repo.checks.consented(row.id, now=utcnow(), team=request.slack_team_id)
                 event = await self.audit(
                     repo, actor, scope, Action.CONSENT_GRANTED, "active", request.correlation_id,
-                    organization.display_name,
+                    f"{organization.display_name} ({grant.basis})",
                 )
             else:
                 event = await self.audit(
@@ -103,9 +124,9 @@ class ConsentCallbackService(ServiceBase):
             organization=organization.display_name,
         )
 
-    async def _requester_refusal(self, actor: Actor, scope: Scope) -> str | None:
-        """Why the person who asked for the link may no longer have it take effect (None: they may),
-        judged afresh: a link can outlive its requester's role (ZOOMCAL_CONSENT_TTL is up to 30 days)."""
+    async def _requester_grant(self, actor: Actor, scope: Scope) -> Grant | str:
+        """On what basis the person who asked for the link may still have it take effect, or why not
+        (a str), judged afresh: a link can outlive its requester's role (ZOOMCAL_CONSENT_TTL is up to 30 days)."""
         if not self.deps.access.team_allowed(actor):
             return "The Slack workspace of the admin who asked for this link is no longer allowed (ZOOMCAL_SLACK_TEAMS)"
         try:
@@ -117,7 +138,7 @@ class ConsentCallbackService(ServiceBase):
             )
         if grant is None:
             return "The admin who asked for this link may no longer change this scope in Zoom (checked just now)"
-        return None
+        return grant
 
     def _tell(self, event, actor: Actor, scope: Scope, direct_message) -> None:
         """The audit post and the admin's direct message, beside the page: the person who consented

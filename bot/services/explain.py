@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from bot.clients.errors import UpstreamError
 from bot.clients.microsoft import CredentialError, CredentialProblem
-from bot.clients.microsoft_errors import code_in, explained
+from bot.clients.microsoft_errors import OWN_CODES, code_in, explained
 
 
 def reason(exc: UpstreamError) -> str:
     """What a failing call to Microsoft means, with the service's own words (and code) after it."""
     said = f"{exc.service} {exc.message}"
-    if exc.code and exc.code not in said:
+    if exc.code and exc.code not in said and exc.code not in OWN_CODES:
         said = f"{said} ({exc.code})"
     return explained(exc.code, said, exc.variable if isinstance(exc, CredentialError) else None)
 

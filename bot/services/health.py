@@ -116,7 +116,7 @@ class HealthService(ServiceBase):
             # was learned, so its status stays and nobody who enabled it is told.
             return await self._inconclusive(claimed, scope, status, explained_reason(exc))
         except Refusal as exc:
-            return await self._failed(claimed, scope, status, _reason(exc))
+            return await self._failed(claimed, scope, status, explained_reason(exc))
         except UpstreamError as exc:
             return await self._inconclusive(claimed, scope, status, f"{exc.service} {exc.message}")
 
@@ -202,8 +202,3 @@ class HealthService(ServiceBase):
     def _checker(claimed: Claimed) -> Actor:
         """Who the audit trail names: the health check, in the team of the admin who enabled the scope."""
         return Actor(claimed.enabled_team or "", HEALTH_CHECK_USER)
-
-
-def _reason(exc: UpstreamError) -> str:
-    """What Microsoft's answer means, then its code and description, as the scope's reason."""
-    return explained_reason(exc)

@@ -15,16 +15,15 @@ class UsageService(ServiceBase):
     async def hint(self, actor: Actor, command: Command) -> UsageHint | Failure:
         """``/zoomcal enable Sales`` (the likeliest slip) suggests ``/zoomcal enable group Sales``.
 
-        A name Zoom knows is suggested to anyone: it only repeats what they typed, in Zoom's spelling.
-        The closest other names are offered to those who may see the groups' list anyway."""
+        Only to those who may see the groups' list anyway: an answer naming a group, even in the
+        spelling typed, would tell anyone else that Zoom has it (nobody learns group names from
+        zoomcal without the right to list them)."""
         meant: tuple[str, ...] = ()
-        if command.misnamed:
+        if command.misnamed and await self.is_admin(actor):
             match = await self.deps.directory.find(command.misnamed)
             if match.group is not None:
                 names: tuple[str, ...] = (match.group.name,)
-            elif (match.candidates or match.suggestions) and await self.is_admin(actor):
-                names = tuple(g.name for g in match.candidates)[:MAX_MEANT] or match.suggestions[:MAX_MEANT]
             else:
-                names = ()
+                names = tuple(g.name for g in match.candidates)[:MAX_MEANT] or match.suggestions[:MAX_MEANT]
             meant = tuple(f"/zoomcal {command.verb} group {name}" for name in names)
         return UsageHint(command.problem or "", USAGE[command.verb], EXAMPLES.get(command.verb, ""), meant)

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
+
 from slack_bolt.context.ack.async_ack import AsyncAck
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.command import Verb
 from bot.jobs import JobQueue
 from bot.services import Services
-from bot.services.results import EnableForm
+from bot.services.results import DATABASE_DOWN, EnableForm
 from bot.tasks import Tasks
 from bot.workspaces import Workspaces
 from handlers import values
@@ -18,6 +20,8 @@ from handlers.commands.zoomcal import JOB
 from handlers.errors import MalformedPayload
 from handlers.opening import open_dialog, prepare, trigger_expires
 from handlers.replies import actor_data, lane, reply
+from handlers.timing import settled
+from storage.db import DatabaseUnavailable
 
 
 def group_picked(services: Services, jobs: JobQueue, tasks: Tasks, workspaces: Workspaces):
@@ -39,14 +43,20 @@ def group_picked(services: Services, jobs: JobQueue, tasks: Tasks, workspaces: W
         if not click.response_url:
             raise MalformedPayload("response_url")
         if verb is Verb.VERIFY:  # calls Microsoft: a job, as the command is, once the door lets it by
-            refused = await services.verify.door(click.actor, target)
-            if refused is not None:  # a refusal known now leaves no job behind
-                tasks.spawn(reply(workspaces.session, click.response_url, messages.answer(refused, replace=True)), "picked group")
-                await ack()
-                return
+            door = asyncio.ensure_future(services.verify.door(click.actor, target))
+            if await settled(door):
+                if door.result() is not None:  # a refusal known now leaves no job behind
+                    tasks.spawn(reply(workspaces.session, click.response_url, messages.answer(door.result(), replace=True)), "picked group")
+                    await ack()
+                    return
+            else:  # a cold lookup against a slow Zoom: the ack cannot wait; the job judges afresh anyway
+                door.cancel()
             job = {"actor": actor_data(click.actor), "response_url": click.response_url,
                    "text": f"verify group {target.group_name}", "group_id": target.group_id}
-            await jobs.submit(JOB, job, lane=lane(click.actor))
+            try:
+                await jobs.submit(JOB, job, lane=lane(click.actor))
+            except DatabaseUnavailable:  # nothing changed: said beside the message, whose buttons stay
+                tasks.spawn(reply(workspaces.session, click.response_url, messages.answer(DATABASE_DOWN)), "tell")
             await ack()
             return
 

@@ -554,8 +554,8 @@ def consent_failed(scope, reason: str) -> dict:
 
 def health_failed(scope, reason: str) -> dict:
     return _message(
-        f":x: The Office 365 integration for {_scope_quoted(scope)} failed its health check and is now failed: "
-        f"{said(reason)}\nIts stored credentials are kept: once admin consent is granted again in the tenant, the "
+        f":x: The Office 365 integration for {_scope_quoted(scope)} failed its health check: "
+        f"{said(reason)}\nIts status is now `failed`. Its stored credentials are kept: once admin consent is granted again in the tenant, the "
         f"next passing check makes it active again. {code('/zoomcal enable ' + _target(scope))} sends a new consent link."
     ) | NO_UNFURL
 

@@ -99,7 +99,7 @@ def _standing(form: EnableForm) -> str | None:
     """What enabling again replaces, for a scope that is active or waiting for consent."""
     name = escape(scope_words(form.scope))
     if form.status is Status.ACTIVE:
-        who = f", with the Microsoft organisation {code(form.organization, 200)}" if form.organization else ""
+        who = f", with the Microsoft organization {code(form.organization, 200)}" if form.organization else ""
         return (
             f":information_source: *{name}* is already `active`{who}. Authorize and Save makes it `pending` and "
             "sends you a new consent link; the credentials of that new consent replace the stored ones."

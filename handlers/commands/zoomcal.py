@@ -65,7 +65,12 @@ def zoomcal_command(services: Services, jobs: JobQueue, tasks: Tasks, workspaces
             else:  # a cold lookup: the job (starting here) answers once it is known, without asking again
                 begun[response_url] = answering = asyncio.ensure_future(_past(door, services, actor, command))
                 tasks.spawn(answering, "slow door")
-            await jobs.submit(JOB, job, lane=lane(actor))
+            try:
+                await jobs.submit(JOB, job, lane=lane(actor))
+            except DatabaseUnavailable:  # the ack says nothing was changed: so nothing goes on behind it
+                if (started := begun.pop(response_url, None)) is not None:
+                    started.cancel()
+                raise
             await ack()  # the answer follows through response_url
             return
         answering = asyncio.ensure_future(read(services, actor, command))
