@@ -37,7 +37,7 @@ class Typist:
         # Wide enough that readline never wraps the line it echoes.
         fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
         self.mode_before = termios.tcgetattr(self.slave)
-        # The console's folder goes in one of the test's own, removed in close(): SIGKILL leaves it behind.
+        # The console's folder goes in one of the test's own, which the fixture removes: SIGKILL leaves it behind.
         self.tmp = tempfile.mkdtemp(prefix="zoomcal-typist-")
         env = {**os.environ, "TERM": "xterm-256color", "TMPDIR": self.tmp}
         self.pid = os.fork()
@@ -101,17 +101,19 @@ class Typist:
                 os.waitpid(self.pid, 0)
         os.close(self.master)
         os.close(self.slave)
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
 
 @pytest.fixture
 def typist():
     running = Typist()
-    yield running
-    running.close()
-    # The console's temporary folder (named in its greeting) is gone: tests leave nothing behind.
-    folder = re.search(r"the bot logs to (\S+)/zoomcal\.log", running.screen)
-    assert folder and not os.path.exists(folder[1]), f"left behind: {folder[1] if folder else running.screen}"
+    try:
+        yield running
+        running.close()
+        # The console's temporary folder (named in its greeting) is gone: tests leave nothing behind.
+        folder = re.search(r"the bot logs to (\S+)/zoomcal\.log", running.screen)
+        assert folder and not os.path.exists(folder[1]), f"left behind: {folder[1] if folder else running.screen}"
+    finally:
+        shutil.rmtree(running.tmp, ignore_errors=True)  # what a console that had to be killed left behind
 
 
 def test_home_a_command_and_a_click_in_a_terminal_show_what_the_piped_console_shows(typist):
