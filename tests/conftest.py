@@ -7,6 +7,7 @@ can be had, the PostgreSQL variants skip and say why.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 import os
@@ -18,6 +19,7 @@ from storage import migrate
 from storage.db import Database
 from tests import databases
 from tests.fakes import FakeMicrosoft, FakeZoom, make_tls
+from tests.schema_copy import upgrade_from_copy
 
 POSTGRES_URL = os.environ.get("ZOOMCAL_TEST_POSTGRES_URL")
 
@@ -37,6 +39,16 @@ def postgres_server():
         yield url
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def postgres_pool(postgres_server):
+    """Empty databases on that server, one per test, emptied and renamed between tests (tests/databases.py)."""
+    pool = databases.DatabasePool(postgres_server)
+    try:
+        yield pool
+    finally:
+        asyncio.run(pool.close())
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -59,14 +71,15 @@ async def postgres_url(request):
 @asynccontextmanager
 async def fresh_postgres(request):
     # Asked for here, not as a parameter: a run of SQLite tests only starts no server.
-    server = request.getfixturevalue("postgres_server")
-    async with databases.fresh_postgres(server) as url:
+    pool = request.getfixturevalue("postgres_pool")
+    async with pool.lease() as url:
         yield url
 
 
 @pytest.fixture
 async def db(database_url):
     """A migrated database."""
+    await upgrade_from_copy(database_url)  # Alembic's work copied: the upgrade below finds it done
     database = Database(database_url)
     await migrate.upgrade(database.engine)
     yield database
@@ -77,6 +90,7 @@ async def db(database_url):
 async def stack(tmp_path, database_url):
     from tests.harness import Stack
 
+    await upgrade_from_copy(database_url)  # the bot's start-up then finds its schema in place
     async with Stack(tmp_path, database_url) as running:
         yield running
 

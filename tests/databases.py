@@ -1,8 +1,10 @@
 """PostgreSQL for the tests: a throwaway server when none is given, and a fresh database per test.
 
-``fresh_postgres`` makes one empty database on a server and drops it afterwards (tests and
-benchmarks). ``TemporaryServer`` runs a server of its own in a temp folder, from PostgreSQL's
-``initdb`` and ``pg_ctl``, for a test run that was given no ``ZOOMCAL_TEST_POSTGRES_URL``.
+``fresh_postgres`` makes one empty database on a server and drops it afterwards (benchmarks).
+``DatabasePool`` gives each test an empty database under a name of its own, reusing the databases
+earlier tests emptied (the test run's fixtures). ``TemporaryServer`` runs a server of its own in a
+temp folder, from PostgreSQL's ``initdb`` and ``pg_ctl``, for a test run that was given no
+``ZOOMCAL_TEST_POSTGRES_URL``.
 """
 
 from __future__ import annotations
@@ -52,6 +54,136 @@ async def fresh_postgres(server_url: str, prefix: str = "zoomcal_test") -> Async
             await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         finally:
             await conn.close()
+
+
+class DatabasePool:
+    """Empty databases on one server for one test at a time, each under a name no test had before.
+
+    CREATE DATABASE copies a template's 8 MB: 0.1 s on a quiet machine, 0.3-0.5 s on a busy one,
+    and a test run asks for a few hundred. So a database a test has finished with is emptied
+    instead (every schema dropped, ``public`` made anew as PostgreSQL makes it: about 10 ms) and
+    renamed, so a process the test left behind cannot reach the next test's data, just as if its
+    database had been dropped. ``close`` drops them all. The pool holds names only (each step opens
+    its own connection), so one pool serves tests that each run in an event loop of their own.
+    """
+
+    def __init__(self, server_url: str, prefix: str = "zoomcal_test"):
+        self._base = make_url(server_url)
+        self._admin_dsn = _dsn(self._base)
+        self._prefix = prefix
+        self._idle: list[str] = []  # emptied, renamed, ready for the next test
+        self._made: set[str] = set()  # every database of the pool, under its current name
+
+    @asynccontextmanager
+    async def lease(self) -> AsyncIterator[str]:
+        """An empty database's SQLAlchemy URL for the block; emptied for the next one afterwards."""
+        name = self._idle.pop() if self._idle else await self._create()
+        try:
+            yield self._base.set(database=name).render_as_string(hide_password=False)
+        finally:
+            await self._recycle(name)
+
+    async def close(self) -> None:
+        import asyncpg
+
+        self._idle.clear()
+        if not self._made:
+            return
+        conn = await asyncpg.connect(self._admin_dsn)
+        try:
+            for name in sorted(self._made):
+                await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+        self._made.clear()
+
+    def _new_name(self) -> str:
+        return f"{self._prefix}_{uuid.uuid4().hex[:12]}"
+
+    async def _create(self) -> str:
+        import asyncpg
+
+        name = self._new_name()
+        conn = await asyncpg.connect(self._admin_dsn)
+        try:
+            await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE template0')
+        finally:
+            await conn.close()
+        self._made.add(name)
+        return name
+
+    async def _recycle(self, name: str) -> None:
+        """Renames the database (cutting off whoever is still connected) and empties it; drops it if that fails."""
+        import asyncpg
+
+        conn = await asyncpg.connect(self._admin_dsn)
+        try:
+            renamed = self._new_name()
+            for _ in range(5):  # a connection may arrive between the cut and the rename
+                await conn.execute(_DISCONNECT, name)
+                try:
+                    await conn.execute(f'ALTER DATABASE "{name}" RENAME TO "{renamed}"')
+                except asyncpg.ObjectInUseError:
+                    continue
+                self._made.discard(name)
+                self._made.add(renamed)
+                break
+            else:
+                renamed = None
+            if renamed is not None and await self._empty(renamed):
+                self._idle.append(renamed)
+                return
+            stale = renamed or name
+            await conn.execute(f'DROP DATABASE IF EXISTS "{stale}" WITH (FORCE)')
+            self._made.discard(stale)
+        finally:
+            await conn.close()
+
+    async def _empty(self, name: str) -> bool:
+        import asyncpg
+
+        try:
+            conn = await asyncpg.connect(_dsn(self._base.set(database=name)))
+        except (OSError, asyncpg.PostgresError):
+            return False
+        try:
+            await conn.execute(_EMPTY)
+            return True
+        except asyncpg.PostgresError:
+            return False
+        finally:
+            await conn.close()
+
+
+def _dsn(url) -> str:
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+_DISCONNECT = "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND pid <> pg_backend_pid()"
+# Every schema a test made, and public with everything in it; then public as a new database has it.
+_EMPTY = r"""
+DO $$
+DECLARE
+    name text;
+BEGIN
+    FOR name IN
+        SELECT nspname FROM pg_namespace
+        WHERE nspname NOT IN ('pg_catalog', 'information_schema')
+          AND nspname NOT LIKE 'pg\_toast%' AND nspname NOT LIKE 'pg\_temp\_%'
+    LOOP
+        EXECUTE format('DROP SCHEMA %I CASCADE', name);
+    END LOOP;
+    IF current_setting('server_version_num')::int >= 150000 THEN
+        CREATE SCHEMA public AUTHORIZATION pg_database_owner;
+        GRANT USAGE ON SCHEMA public TO PUBLIC;
+    ELSE
+        CREATE SCHEMA public;
+        GRANT ALL ON SCHEMA public TO PUBLIC;
+    END IF;
+    COMMENT ON SCHEMA public IS 'standard public schema';
+END
+$$;
+"""
 
 
 class Unavailable(Exception):

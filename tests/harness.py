@@ -221,7 +221,7 @@ class Replica:
 
     def __init__(self, env: dict[str, str]):
         self.env = env
-        self.port = free_port()
+        self.port = self._picked = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process = None
         self.stderr = ""
@@ -233,24 +233,29 @@ class Replica:
         import sys
         import tempfile
 
-        # Logs go to a file: a pipe nobody reads fills up and blocks the server under load.
-        self._log = tempfile.TemporaryFile()
-        self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", "bot.cli", "serve", "--port", str(self.port), *extra,
-            env=os.environ | self.env, stdout=asyncio.subprocess.DEVNULL, stderr=self._log,
-        )
-        async with aiohttp.ClientSession() as http:
-            for _ in range(300):
-                if self.process.returncode is not None:
-                    break
-                try:
-                    async with http.get(f"{self.url}/readyz") as response:
-                        if response.status == 200:
-                            return self
-                except aiohttp.ClientError:
-                    pass
-                await asyncio.sleep(0.1)
-        await self.stop()
+        for attempt in range(3):  # another process may take the free port before the server binds it
+            # Logs go to a file: a pipe nobody reads fills up and blocks the server under load.
+            self._log = tempfile.TemporaryFile()
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "bot.cli", "serve", "--port", str(self.port), *extra,
+                env=os.environ | self.env, stdout=asyncio.subprocess.DEVNULL, stderr=self._log,
+            )
+            async with aiohttp.ClientSession() as http:
+                for _ in range(600):  # 30 s
+                    if self.process.returncode is not None:
+                        break
+                    try:
+                        async with http.get(f"{self.url}/readyz") as response:
+                            if response.status == 200:
+                                return self
+                    except aiohttp.ClientError:
+                        pass
+                    await asyncio.sleep(0.05)
+            await self.stop()
+            if attempt == 2 or "in use" not in self.stderr or self.port != self._picked:
+                break  # not a lost race for a port of our choosing
+            self.port = self._picked = free_port()
+            self.url = f"http://127.0.0.1:{self.port}"
         raise AssertionError(f"zoomcal serve did not become ready:\n{self.stderr}")
 
     async def stop(self, sig: int | None = None) -> int:

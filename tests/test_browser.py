@@ -12,6 +12,7 @@ import asyncio
 import os
 import re
 import shutil
+import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
@@ -47,12 +48,19 @@ def browser():
         "--no-first-run", "--no-default-browser-check", "--disable-gpu",
     ):
         options.add_argument(arg)
-    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
-    driver.set_page_load_timeout(30)
+    # Chromium's profile and singleton-socket folders go in one of the module's own, removed at the end:
+    # quit() leaves an org.chromium.Chromium.* folder behind in the temp folder.
+    folder = tempfile.mkdtemp(prefix="zoomcal-browser-")
+    service = Service(executable_path=CHROMEDRIVER, env={**os.environ, "TMPDIR": folder})
     try:
-        yield driver
+        driver = webdriver.Chrome(options=options, service=service)
+        driver.set_page_load_timeout(30)
+        try:
+            yield driver
+        finally:
+            driver.quit()
     finally:
-        driver.quit()
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 @pytest.fixture

@@ -9,9 +9,11 @@ import fcntl
 import os
 import re
 import select
+import shutil
 import signal
 import struct
 import sys
+import tempfile
 import termios
 import time
 
@@ -35,7 +37,9 @@ class Typist:
         # Wide enough that readline never wraps the line it echoes.
         fcntl.ioctl(self.slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 200, 0, 0))
         self.mode_before = termios.tcgetattr(self.slave)
-        env = {**os.environ, "TERM": "xterm-256color"}
+        # The console's folder goes in one of the test's own, which the fixture removes: SIGKILL leaves it behind.
+        self.tmp = tempfile.mkdtemp(prefix="zoomcal-typist-")
+        env = {**os.environ, "TERM": "xterm-256color", "TMPDIR": self.tmp}
         self.pid = os.fork()
         if self.pid == 0:  # the child: the pty is its controlling terminal and its stdin, stdout, stderr
             try:
@@ -74,6 +78,10 @@ class Typist:
     def interrupt(self, timeout: float = 30.0) -> int:
         """Ctrl-C, as the terminal sends it; returns the exit status."""
         os.write(self.master, b"\x03")
+        return self.wait_exit(timeout)
+
+    def wait_exit(self, timeout: float = 30.0) -> int:
+        """Waits for the console to end; returns the exit status."""
         deadline = time.monotonic() + timeout
         while True:
             pid, status = os.waitpid(self.pid, os.WNOHANG)
@@ -81,7 +89,7 @@ class Typist:
                 self.status = os.waitstatus_to_exitcode(status)
                 self._read(0.2)
                 return self.status
-            assert time.monotonic() < deadline, f"the console did not stop on Ctrl-C:\n{self.screen}"
+            assert time.monotonic() < deadline, f"the console did not stop:\n{self.screen}"
             self._read(0.05)
 
     def close(self) -> None:
@@ -98,11 +106,14 @@ class Typist:
 @pytest.fixture
 def typist():
     running = Typist()
-    yield running
-    running.close()
-    # The console's temporary folder (named in its greeting) is gone: tests leave nothing behind.
-    folder = re.search(r"the bot logs to (\S+)/zoomcal\.log", running.screen)
-    assert folder and not os.path.exists(folder[1]), f"left behind: {folder[1] if folder else running.screen}"
+    try:
+        yield running
+        running.close()
+        # The console's temporary folder (named in its greeting) is gone: tests leave nothing behind.
+        folder = re.search(r"the bot logs to (\S+)/zoomcal\.log", running.screen)
+        assert folder and not os.path.exists(folder[1]), f"left behind: {folder[1] if folder else running.screen}"
+    finally:
+        shutil.rmtree(running.tmp, ignore_errors=True)  # what a console that had to be killed left behind
 
 
 def test_home_a_command_and_a_click_in_a_terminal_show_what_the_piped_console_shows(typist):
@@ -146,3 +157,18 @@ def test_ctrl_c_at_the_prompt_leaves_and_gives_the_terminal_back_as_it_was(typis
     local_flags = mode[3]
     assert local_flags & termios.ECHO and local_flags & termios.ICANON, "typing shows again, line by line"
     assert mode == typist.mode_before, "readline's raw mode is undone"
+    assert os.listdir(typist.tmp) == [], "the sandbox's folder is removed"
+
+
+@pytest.mark.parametrize("stop", [signal.SIGHUP, signal.SIGTERM], ids=["terminal-closed", "kill"])
+def test_a_closed_terminal_or_a_kill_ends_the_console_as_ctrl_c_does(typist, stop):
+    typist.wait_for(PROMPT, 0)
+    [folder] = os.listdir(typist.tmp)
+    assert folder.startswith("zoomcal-console-"), "the sandbox's database and log, while the console runs"
+
+    os.kill(typist.pid, stop)
+
+    assert typist.wait_exit() == 130
+    assert "Traceback" not in typist.screen
+    assert os.listdir(typist.tmp) == [], "the sandbox's folder is removed (only SIGKILL leaves it behind)"
+    assert termios.tcgetattr(typist.slave) == typist.mode_before, "the terminal is as it was"

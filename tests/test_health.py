@@ -216,9 +216,15 @@ async def test_replicas_share_health_checks(tmp_path, postgres_url):
         other = stack.microsoft.add_tenant(display_name="Fabrikam", domains=("fabrikam.com",))
         await activate(stack, "enable group Sales")
         await activate_in(stack, "enable account", other)
-        replicas = [await Replica(stack.env).start(), await Replica(stack.env).start()]
+        replicas = list(await asyncio.gather(Replica(stack.env).start(), Replica(stack.env).start()))
+
+        def checked_twice() -> bool:  # the consent's token, then two checks' tokens
+            return all(len(stack.microsoft.calls(f"/{t}/oauth2/v2.0/token")) >= 3 for t in (stack.tenant_id, other))
+
         try:
-            await asyncio.sleep(27)
+            await stack.microsoft.wait_until(checked_twice, timeout=40, what="two checks of each scope")
+            # A round (one period: 1 s) more, so a second replica checking the same scope again would show.
+            await asyncio.sleep(loop_period(timedelta(seconds=10)).total_seconds() + 0.5)
         finally:
             for replica in replicas:
                 assert await replica.stop() == 0

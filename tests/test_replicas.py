@@ -24,14 +24,18 @@ from tests.harness import ADMIN, Replica, Stack
 @pytest.fixture
 async def replicas(tmp_path, postgres_url):
     async with Stack(tmp_path, postgres_url) as stack:
-        a = await Replica(stack.env).start()
-        b = await Replica(stack.env).start()
+        a, b = Replica(stack.env), Replica(stack.env)
+        started = await asyncio.gather(a.start(), b.start(), return_exceptions=True)  # side by side: 2 cores
         try:
+            for outcome in started:
+                if isinstance(outcome, BaseException):
+                    raise outcome
             yield stack, a, b
         finally:
-            for replica in (a, b):
+            for replica, outcome in zip((a, b), started):
                 await replica.stop()
-                assert "Traceback" not in replica.stderr
+                if not isinstance(outcome, BaseException):
+                    assert "Traceback" not in replica.stderr
 
 
 async def open_modal_on(stack: Stack, base: str, text: str) -> dict:

@@ -10,7 +10,10 @@ from bot.console.sandbox import Sandbox
 from bot.sandbox import RecordedRequest
 from bot.sandbox.slack import is_response, parse_json_args
 
-QUIET = 0.3  # the bot is done when no fake has heard from it for this long and no job runs
+# The bot is done when no job or task runs and no fake has heard from it for this long. The jobs and
+# tasks are the bot's work after an answer; the quiet only covers hand-offs between them (loopback
+# calls of a millisecond or two), so a tenth of a second is ample, and each command waits it once.
+QUIET = 0.1
 TIMEOUT = 8.0
 _VIEW_CALLS = {"views.open": "opened", "views.push": "pushed", "views.update": "updated"}
 
@@ -45,7 +48,8 @@ class Timeline:
 
     async def _idle(self) -> bool:
         runtime = self._sandbox.runtime
-        return await runtime.tasks.drain(0) and await runtime.jobs.drain(0)
+        # Jobs first: a job may start a task (a post beside its answer) as it ends, never the reverse.
+        return await runtime.jobs.drain(0) and await runtime.tasks.drain(0)
 
     def skip(self) -> None:
         """Forget what happened so far (the bot's start-up calls)."""

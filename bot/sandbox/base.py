@@ -65,6 +65,7 @@ class FakeServer:
         self._failures: list[_Failure] = []
         self._holds: list[tuple[str, list[int], asyncio.Event]] = []
         self._runner: web.AppRunner | None = None
+        self._activity = asyncio.Event()  # set (and replaced) when a request arrives or is answered
 
     def routes(self, app: web.Application) -> None:
         raise NotImplementedError
@@ -72,7 +73,8 @@ class FakeServer:
     async def start(self) -> FakeServer:
         app = web.Application(middlewares=[self._middleware], client_max_size=16 * 1024 * 1024)
         self.routes(app)
-        self._runner = web.AppRunner(app, access_log=None)
+        # At stop, a request still held by ``latency`` is cut off at once: its client is gone or gives up.
+        self._runner = web.AppRunner(app, access_log=None, shutdown_timeout=0.1)
         await self._runner.setup()
         site = web.TCPSite(self._runner, "127.0.0.1", 0, ssl_context=self.ssl_context)
         await site.start()
@@ -125,7 +127,12 @@ class FakeServer:
                 raise AssertionError(
                     f"{type(self).__name__}: timed out after {timeout}s waiting for {described}; last requests: {seen}"
                 )
-            await asyncio.sleep(0.02)
+            # Woken by this fake's next request (most conditions are about those), else looked at again
+            # every 20 ms (conditions about anything else).
+            try:
+                await asyncio.wait_for(self._activity.wait(), 0.02)
+            except asyncio.TimeoutError:
+                pass
         return value
 
     async def wait_for(
@@ -149,6 +156,17 @@ class FakeServer:
         recorded = RecordedRequest(request.method, request.path, dict(request.query), dict(request.headers), body)
         request[_RECORDED] = recorded
         self.requests.append(recorded)
+        self._wake()
+        try:
+            return await self._respond(request, handler)
+        finally:
+            self._wake()  # what the handler did (a view stored, a message kept) shows now
+
+    def _wake(self) -> None:
+        activity, self._activity = self._activity, asyncio.Event()
+        activity.set()
+
+    async def _respond(self, request: web.Request, handler):
         if self.latency:
             await asyncio.sleep(self.latency)
         for path_contains, left, release in self._holds:
