@@ -237,13 +237,20 @@ class FakeZoom(FakeServer):
     def _find_user(self, key: str) -> dict | None:
         return self.users.get(key.lower()) or next((u for u in self.users.values() if u["id"] == key), None)
 
-    async def _permissions(self, request: web.Request) -> web.Response:
+    def _asked_user(self, request: web.Request) -> dict | web.Response:
+        """The user a /users/{user}… request names, or Zoom's error answer."""
         if not self._authorized(request):
             return web.json_response({"code": 124, "message": "Invalid access token."}, status=401)
         key = request.match_info["user"]
         user = self._find_user(key)
         if user is None:
             return web.json_response({"code": 1001, "message": f"User does not exist: {key}"}, status=404)
+        return user
+
+    async def _permissions(self, request: web.Request) -> web.Response:
+        user = self._asked_user(request)
+        if isinstance(user, web.Response):
+            return user
         return web.json_response({"permissions": self.permissions_of(user["email"])})
 
     async def _admins(self, request: web.Request) -> web.Response:
@@ -259,10 +266,5 @@ class FakeZoom(FakeServer):
         return self._paged("admins", admins, len(emails), start, size)
 
     async def _user(self, request: web.Request) -> web.Response:
-        if not self._authorized(request):
-            return web.json_response({"code": 124, "message": "Invalid access token."}, status=401)
-        key = request.match_info["user"]
-        user = self._find_user(key)
-        if user is None:
-            return web.json_response({"code": 1001, "message": f"User does not exist: {key}"}, status=404)
-        return web.json_response(user)
+        user = self._asked_user(request)
+        return user if isinstance(user, web.Response) else web.json_response(user)

@@ -381,10 +381,9 @@ def _(result: Disabled) -> dict:
 @message.register
 def _(result: OutOfDate) -> dict:
     name = scope_words(result.scope)
-    target = "account" if result.scope.is_account else "group " + name
     return _message(
         f"This message is out of date: {code(name, 100)} changed since it was shown, so nothing was changed. "
-        f"Run {code('/zoomcal status ' + target, 200)} to see it now."
+        f"Run {code('/zoomcal status ' + _target(result.scope), 200)} to see it now."
     )
 
 
@@ -422,11 +421,10 @@ def _(result: Verified) -> dict:
 
 @message.register
 def _(result: ChangedMeanwhile) -> dict:
-    name = scope_words(result.scope)
-    target = "account" if result.scope.is_account else "group " + name
     return _message(
-        f"*{escape(name)}* changed while it was being verified (disabled, enabled again or consented anew), "
-        f"so verify wrote nothing. Run {code('/zoomcal status ' + target, 200)} to see it now."
+        f"*{escape(scope_words(result.scope))}* changed while it was being verified (disabled, enabled again or "
+        f"consented anew), so verify wrote nothing. Run {code('/zoomcal status ' + _target(result.scope), 200)} "
+        "to see it now."
     )
 
 
