@@ -343,3 +343,18 @@ async def test_the_domain_preflight_goes_to_the_audit_channel_when_the_enabler_m
         [posted] = await stack.slack.wait_until(lambda: preflight_in("CAUDIT01"), timeout=10, what="the audit post")
         assert "has not verified" in posted["text"]
         assert [m for m in stack.slack.dms(ADMIN) if "fabrikam.com" in m["text"]] == []
+
+
+async def test_a_consent_judges_its_requester_once_for_the_page_and_the_message(stack):
+    """The callback's fresh judgement of the admin who asked also clears its own outcome message:
+    one users.info and one Zoom lookup per consent, not one more for the DM (Slack allows users.info
+    about 100 times a minute, and a burst of consents would spend it twice as fast)."""
+    _, url = await enable(stack, "enable group Sales")
+    users_info = len(stack.slack.calls("users.info"))
+    lookups = len(stack.zoom.calls("/users/admin@example.com"))
+    told = len(consent_outcomes(stack, ADMIN))
+    status, page, _ = await stack.callback(stack.microsoft.callback_query(stack.tenant_id, state_of(url)))
+    assert status == 200, page
+    await stack.slack.wait_until(lambda: len(consent_outcomes(stack, ADMIN)) > told, what="the admin's DM")
+    assert len(stack.slack.calls("users.info")) - users_info == 1
+    assert len(stack.zoom.calls("/users/admin@example.com")) - lookups == 1

@@ -75,14 +75,20 @@ async def withdraw(service: ServiceBase, actor: Actor) -> int:
 
 
 async def tell_enabler(
-    service: ServiceBase, enabler: Actor, scope: Scope, message: Callable[[], Awaitable[object]], what: str
+    service: ServiceBase, enabler: Actor, scope: Scope, message: Callable[[], Awaitable[object]], what: str,
+    *, judged: Grant | None = None,
 ) -> bool:
     """Sends a direct message about ``scope`` to the admin who enabled it, only while they may still
     act on it (judged afresh now: these messages are rare) and their team is allowed. Otherwise
     nothing is sent to them: the audit channel (which hears of every change) is told instead.
+    ``judged``: the fresh judgement the same flow made a moment ago (the callback's of its
+    requester), which the message need not ask Slack and Zoom for again.
     Returns whether the message went to the enabler."""
     if not enabler.user_id or not service.deps.access.team_allowed(enabler):
         return False
+    if judged is not None:
+        await message()
+        return True
     try:
         grant = await judge(service, enabler, scope)
     except UpstreamError as exc:

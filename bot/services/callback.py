@@ -110,6 +110,7 @@ class ConsentCallbackService(ServiceBase):
             event, actor, scope,
             (lambda: notifier.consent_granted(actor, scope, organization.display_name, token.tenant_id))
             if row is not None else (lambda: notifier.consent_failed(actor, scope, SUPERSEDED)),
+            judged=grant,
         )
         if row is None:
             return CallbackPage(409, "Nothing was stored", f"{SUPERSEDED}.", scope=scope)
@@ -140,13 +141,15 @@ class ConsentCallbackService(ServiceBase):
             return "The admin who asked for this link may no longer change this scope in Zoom (checked just now)"
         return grant
 
-    def _tell(self, event, actor: Actor, scope: Scope, direct_message) -> None:
+    def _tell(self, event, actor: Actor, scope: Scope, direct_message, judged: Grant | None = None) -> None:
         """The audit post and the admin's direct message, beside the page: the person who consented
         waits for the page, not for Slack (the outcome is stored before either is sent). The message
-        goes to the admin only while they may still act on the scope (bot.services.authority)."""
+        goes to the admin only while they may still act on the scope (bot.services.authority);
+        ``judged``: this callback's own fresh judgement of them, a moment ago."""
         self.announce(event)
         self.deps.tasks.spawn(
-            authority.tell_enabler(self, actor, scope, direct_message, "consent outcome"), "consent outcome DM"
+            authority.tell_enabler(self, actor, scope, direct_message, "consent outcome", judged=judged),
+            "consent outcome DM",
         )
 
     def _preflight(self, actor: Actor, scope: Scope, row, organization) -> None:
