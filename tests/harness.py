@@ -33,6 +33,9 @@ ADMIN = "UADMIN01"  # a Zoom admin, found through their email
 OWNER = "UOWNER01"
 MEMBER = "UMEMBER1"  # a Zoom member: must be refused
 BOOTSTRAP = "UBOOT001"  # in ZOOMCAL_ADMINS, unknown to Zoom
+# Multi-workspace mode (Slack's OAuth install instead of a bot token), serving TEAM.
+MULTI_WORKSPACE = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "slack-client-secret",
+                   "ZOOMCAL_SLACK_TEAMS": TEAM}
 
 
 def sign(body: bytes, timestamp: int | None = None, secret: str = SIGNING_SECRET) -> dict[str, str]:

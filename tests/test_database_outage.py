@@ -32,7 +32,7 @@ from tests.flows import (
     rows,
     text_of,
 )
-from tests.harness import ADMIN, OWNER, TEAM, Stack
+from tests.harness import ADMIN, MULTI_WORKSPACE, OWNER, Stack, TEAM
 
 UNAVAILABLE = "zoomcal's database: `unavailable right now"
 
@@ -159,8 +159,7 @@ async def test_a_postgresql_restart_under_the_bot(server, stopped, tmp_path):
 
 async def test_multi_workspace_tokens_outlive_their_cache_during_an_outage(server, stopped, tmp_path):
     pause, resume = stopped
-    env = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "slack-client-secret",
-           "ZOOMCAL_SLACK_TEAMS": TEAM}
+    env = dict(MULTI_WORKSPACE)
     async with databases.fresh_postgres(server.url) as url, Stack(tmp_path, url, **env) as stack:
         stack.slack.team_tokens.clear()
         assert (await install(stack, TEAM, ADMIN))[0] == 200

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
-
 from storage.models import ConsentRequest, Credential, Integration
-from tests.flows import activate, click, command_answer, disable_button, enable, rows, state_of, text_of, response_at
+from tests.flows import activate, click, command_answer, disable_button, enable, response_at, rows, text_of
 from tests.harness import Stack
 from tests.test_configure_and_home import open_configure, submit, with_choice
 from tests.test_zoom_role_model import GROUP_EDITOR, REFUSED, SALES_LEAD, group_id, roles, with_group_admins  # noqa: F401

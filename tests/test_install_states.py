@@ -14,10 +14,9 @@ from sqlalchemy import text
 
 from bot.services.maintenance import Maintenance
 from tests.flows import install
-from tests.harness import ADMIN, TEAM, Stack
+from tests.harness import ADMIN, MULTI_WORKSPACE, Stack, TEAM
 
-MULTI = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "slack-client-secret",
-         "ZOOMCAL_SLACK_TEAMS": TEAM}
+MULTI = dict(MULTI_WORKSPACE)
 
 
 @pytest.fixture

@@ -154,4 +154,4 @@ def test_the_contracts_credential_codes_name_the_variable_to_replace(code):
 
     assert is_credential_failure(code)
     text = explained(code, f"{code}: Microsoft's words", ASSERTION_FILE)
-    assert text.index(f"operator must") < text.index(code) and ASSERTION_FILE in text.split(code)[0]
+    assert text.index("operator must") < text.index(code) and ASSERTION_FILE in text.split(code)[0]

@@ -14,7 +14,7 @@ from tests.flows import (
     activate, ack_answer, buttons, click, command_answer, consent_outcomes, enable, install, response_at, rows,
     state_of, text_of,
 )
-from tests.harness import ADMIN, OWNER, TEAM, Stack
+from tests.harness import ADMIN, MULTI_WORKSPACE, OWNER, Stack, TEAM
 from tests.test_database_outage import gauge_reads, says_unavailable, server, stopped  # noqa: F401 (fixtures)
 
 
@@ -48,8 +48,7 @@ async def test_a_picked_group_and_the_consent_callback_during_an_outage(server, 
 
 async def test_a_slack_install_during_an_outage_is_a_page_not_a_500(server, stopped, tmp_path):
     pause, resume = stopped
-    env = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "slack-client-secret",
-           "ZOOMCAL_SLACK_TEAMS": TEAM}
+    env = dict(MULTI_WORKSPACE)
     async with databases.fresh_postgres(server.url) as url, Stack(tmp_path, url, **env) as stack:
         stack.slack.team_tokens.clear()
         pause()

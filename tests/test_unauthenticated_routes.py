@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import event, text
 
 from tests.flows import install
-from tests.harness import TEAM, Stack
+from tests.harness import MULTI_WORKSPACE, Stack
 
 
 @pytest.fixture
@@ -96,8 +96,7 @@ async def test_metrics_scrapes_and_callbacks_do_not_queue_ahead_of_acks(tmp_path
 
 
 async def test_install_pages_do_not_queue_ahead_of_acks(tmp_path):
-    env = {"SLACK_BOT_TOKEN": "", "SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "slack-client-secret",
-           "ZOOMCAL_SLACK_TEAMS": TEAM}
+    env = dict(MULTI_WORKSPACE)
     async with Stack(tmp_path, f"sqlite+aiosqlite:///{tmp_path / 'zoomcal.db'}", **env) as stack:
         stack.slack.team_tokens.clear()
         status, page = await install(stack, "T0001", "UADMIN01")
