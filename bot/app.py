@@ -103,10 +103,7 @@ async def build_runtime(settings: Settings, *, migrate_db: bool = True, socket_m
     http = client_session(settings.ca_bundle)
 
     def slack_client(token: str | None, *, retrying: bool = True) -> AsyncWebClient:
-        client = web_client(token, base_url=settings.slack_api_url + "/", session=http, ssl=tls)
-        if not retrying:
-            client.retry_handlers = []
-        return client
+        return web_client(token, base_url=settings.slack_api_url + "/", session=http, ssl=tls, retrying=retrying)
 
     slack = slack_client(settings.slack_bot_token)  # in multi-workspace mode, tokenless: Bolt sets each request's
     try:

@@ -94,10 +94,12 @@ def retry_handlers() -> list:
 
 
 def web_client(
-    token: str | None, *, base_url: str, session: aiohttp.ClientSession, ssl: SSLContext | None
+    token: str | None, *, base_url: str, session: aiohttp.ClientSession, ssl: SSLContext | None, retrying: bool = True
 ) -> AsyncWebClient:
-    """A Web API client on the shared session; Bolt copies its retry handlers into each request's client."""
-    return AsyncWebClient(token=token, base_url=base_url, session=session, ssl=ssl, retry_handlers=retry_handlers())
+    """A Web API client on the shared session; Bolt copies its retry handlers into each request's client.
+    ``retrying=False``: one attempt (the checks at start, where a failure is one line and exit 2)."""
+    handlers = retry_handlers() if retrying else []
+    return AsyncWebClient(token=token, base_url=base_url, session=session, ssl=ssl, retry_handlers=handlers)
 
 
 def error_name(exc: Exception) -> str:
