@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import json
 
+from bot.domain import Actor, Scope
+from bot.services import authority
 from handlers.blocks import ids
 from storage.models import Integration
 from tests import databases
@@ -75,3 +77,21 @@ async def test_a_slow_verify_refused_for_the_outage_is_not_run_anyway(server, st
         await asyncio.sleep(6)  # long enough for the door's lookup and a verify's fresh one to arrive
         assert len(lookups()) <= 1, [r.path for r in lookups()]
         resume()
+
+
+async def test_a_fresh_no_during_an_outage_is_still_a_no(server, stopped, tmp_path):
+    """Withdrawing the open links of a user a fresh lookup refused needs the database; while it is out
+    of reach the refusal still stands (a DM about a scope then goes to the audit channel alone)
+    instead of failing the caller."""
+    pause, resume = stopped
+    async with databases.fresh_postgres(server.url) as url, Stack(tmp_path, url) as stack:
+        await enable(stack, "enable group Support")  # ADMIN now has an open link
+        stack.zoom.users["admin@example.com"]["role_id"] = "2"  # demoted in Zoom
+        stack.zoom.users["admin@example.com"]["role_name"] = "Member"
+        pause()
+        services = stack.runtime.services
+        assert await authority.judge(services.enable, Actor(TEAM, ADMIN), Scope.account()) is None
+        resume()
+        await gauge_reads(stack, "1.0")
+        assert await authority.judge(services.enable, Actor(TEAM, ADMIN), Scope.account()) is None
+        assert [row.status for row in await rows(stack, Integration)] == ["failed"], "withdrawn once it could be"

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 from bot.clients.errors import UpstreamError
 from bot.domain import Action, Actor, Scope, ScopeKind, Status
 from bot.services.access import Grant
+from storage.db import DatabaseUnavailable
 from storage.models import utcnow
 
 if TYPE_CHECKING:
@@ -32,7 +33,11 @@ async def judge(service: ServiceBase, actor: Actor, scope: Scope | None) -> Gran
     Zoom or Slack not answering raises UpstreamError and withdraws nothing."""
     grant = await service.deps.access.allowed(actor, scope, fresh=True)
     if grant is None:
-        await withdraw(service, actor)
+        try:
+            await withdraw(service, actor)
+        except DatabaseUnavailable as exc:
+            # The "no" stands; their links stay until the next fresh "no" (the callback judges anyway).
+            log.warning("the open consent links of a user who may no longer act stay for now: %s", exc)
     return grant
 
 
